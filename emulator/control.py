@@ -1,0 +1,96 @@
+"""Test controls for the emulated ssm-incidents: faults, failed transitions, the clock, call counts.
+
+This is the one sanctioned way for tests to reach past boto3 into the emulator::
+
+    from emulator import control
+
+    control.inject_fault("CreateReplicationSet", "ThrottlingException", count=2)
+    control.fail_next_transition("KMS key is pending deletion in us-east-2")
+    control.set_transition_seconds(30)   # CREATING/UPDATING/DELETING last 30 s...
+    control.advance_clock(30)            # ...on a clock the test can move
+    control.call_counts()["UpdateReplicationSet"]
+
+State lives in the account's backend, so ``mock_aws()`` starts every test from a clean slate.
+"""
+
+from collections import Counter
+from functools import cache
+
+from botocore.loaders import create_loader
+from moto.core.models import DEFAULT_ACCOUNT_ID
+
+from .ssmincidents.exceptions import INJECTABLE
+from .ssmincidents.models import SsmIncidentsBackend, ssmincidents_backends
+
+#: The calls that change a replication set; the rest only read.
+MUTATING_OPERATIONS = frozenset(
+    {
+        "CreateReplicationSet",
+        "UpdateReplicationSet",
+        "DeleteReplicationSet",
+        "UpdateDeletionProtection",
+        "TagResource",
+        "UntagResource",
+    }
+)
+
+
+@cache
+def operation_names() -> frozenset[str]:
+    model = create_loader().load_service_model("ssm-incidents", "service-2")
+    return frozenset(model["operations"])
+
+
+def backend(account_id: str = DEFAULT_ACCOUNT_ID, partition: str = "aws") -> SsmIncidentsBackend:
+    found: SsmIncidentsBackend = ssmincidents_backends[account_id][partition]
+    return found
+
+
+def inject_fault(
+    operation: str,
+    code: str,
+    *,
+    count: int = 1,
+    message: str | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> None:
+    """Make the next ``count`` calls of ``operation`` fail with the error ``code``."""
+    if operation not in operation_names():
+        raise ValueError(f"unknown ssm-incidents operation {operation!r}")
+    if code not in INJECTABLE:
+        raise ValueError(f"cannot inject {code!r}; choose one of {sorted(INJECTABLE)}")
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    backend(account_id).inject_fault(operation, code, count, message)
+
+
+def fail_next_transition(message: str, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """Make the next creation or added region end in status FAILED with ``message``."""
+    backend(account_id).failing_transition_message = message
+
+
+def set_transition_seconds(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """How long CREATING, UPDATING and DELETING last from now on (0 means instant)."""
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    backend(account_id).transition_seconds = seconds
+
+
+def advance_clock(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """Move the emulator's clock forward, so pending transitions complete without waiting."""
+    backend(account_id).clock_offset += seconds
+
+
+def call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
+    """How many times each operation was called (a copy)."""
+    return Counter(backend(account_id).calls)
+
+
+def mutating_calls(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
+    return Counter(
+        {op: n for op, n in call_counts(account_id).items() if op in MUTATING_OPERATIONS}
+    )
+
+
+def reset_call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    backend(account_id).calls.clear()

@@ -1,0 +1,1 @@
+"""CloudFormation custom resource provider for Incident Manager replication sets."""

@@ -1,0 +1,79 @@
+"""Shared fixtures: fake credentials, a loopback-only network, and the emulator under mock_aws."""
+
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+from mypy_boto3_kms import KMSClient
+from mypy_boto3_ssm_incidents import SSMIncidentsClient
+
+import emulator  # noqa: F401  (registers ssm-incidents with moto)
+
+REGION = "us-east-1"
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fake_credentials() -> None:
+    """No test may find, or need, real AWS credentials."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """Fail any test that opens a connection beyond 127.0.0.1."""
+    original = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise OSError(f"test tried to reach {host}: only loopback is allowed")
+        return original(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    yield
+    socket.socket.connect = original  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def incidents(aws: None) -> SSMIncidentsClient:
+    """An ssm-incidents client that does not retry, so tests see each error as sent."""
+    return boto3.client("ssm-incidents", region_name=REGION, config=NO_RETRY)
+
+
+@pytest.fixture
+def raw_incidents(aws: None) -> SSMIncidentsClient:
+    """A client without botocore's own checks, to reach the service-side validation."""
+    config = NO_RETRY.merge(Config(parameter_validation=False))
+    return boto3.client("ssm-incidents", region_name=REGION, config=config)
+
+
+@pytest.fixture
+def kms_key(aws: None) -> Any:
+    """Make an enabled customer managed key in a region; returns its ARN."""
+
+    def make(region: str = REGION) -> str:
+        kms: KMSClient = boto3.client("kms", region_name=region)
+        return kms.create_key(Description=f"incident manager {region}")["KeyMetadata"]["Arn"]
+
+    return make

@@ -1,0 +1,57 @@
+"""Server mode answers boto3 and the AWS CLI on 127.0.0.1, for ssm-incidents and moto's own KMS."""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from emulator import server
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    running: ThreadedMotoServer = server.start(port=0)
+    host, port = running.get_host_and_port()
+    yield f"http://{host}:{port}"
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+
+
+def test_boto3_creates_a_set_with_a_kms_key_through_the_server(endpoint: str) -> None:
+    kms = boto3.client("kms", region_name="us-east-2", endpoint_url=endpoint)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    incidents = boto3.client("ssm-incidents", region_name="us-east-2", endpoint_url=endpoint)
+    arn = incidents.create_replication_set(regions={"us-east-2": {"sseKmsKeyId": key}})["arn"]
+    region_map = incidents.get_replication_set(arn=arn)["replicationSet"]["regionMap"]
+    assert region_map["us-east-2"]["sseKmsKeyId"] == key
+
+
+def test_aws_cli_lists_and_reads_the_set(endpoint: str) -> None:
+    incidents = boto3.client("ssm-incidents", region_name="us-east-1", endpoint_url=endpoint)
+    arn = incidents.create_replication_set(regions={"us-east-1": {}})["arn"]
+
+    def aws(*args: str) -> dict[str, object]:
+        env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "awscli", "ssm-incidents", *args, "--output", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    assert aws("list-replication-sets") == {"replicationSetArns": [arn]}
+    got = aws("get-replication-set", "--arn", arn)["replicationSet"]
+    assert got["status"] == "ACTIVE"  # type: ignore[index]
