@@ -1,0 +1,234 @@
+"""Lambda entry point for ``Custom::IncidentReplicationSet``.
+
+crhelper speaks CloudFormation's protocol, Powertools logs, :mod:`provider.lifecycle` decides.
+Nothing here builds an AWS client at import time: a request that fails validation never needs
+one, and the cold start stays short.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crhelper import CfnResource
+
+from . import lifecycle, responder
+from .errors import Handoff, ProviderError
+from .incidents import IncidentsApi
+from .settings import SERVICE, settings
+from .spec import parse_spec
+from .waiter import Budget
+
+logger = Logger(service=SERVICE)  # level: POWERTOOLS_LOG_LEVEL (default INFO)
+CONTINUATION = "ProviderContinuation"  # event key carrying the deadline into a continuation
+Event = dict[str, Any]
+
+
+@cache
+def default_incidents() -> IncidentsApi:
+    import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
+    from botocore.config import Config  # noqa: PLC0415
+
+    retries: Any = {"mode": "standard", "total_max_attempts": settings().max_attempts}
+    config = Config(retries=retries, connect_timeout=5, read_timeout=20)
+    return IncidentsApi(boto3.client("ssm-incidents", config=config))
+
+
+def invoke_self(event: Event, context: LambdaContext) -> None:
+    """Continue the request in a new invocation of this function (asynchronous invoke).
+
+    Chosen over crhelper's polling, which schedules an EventBridge rule every 1-2 minutes:
+    a self-invoke continues at once, needs one permission on this function, and leaves no
+    rule behind if anything fails.
+    """
+    import boto3  # noqa: PLC0415
+
+    boto3.client("lambda").invoke(
+        FunctionName=context.invoked_function_arn,
+        InvocationType="Event",
+        Payload=json.dumps(event).encode(),
+    )
+
+
+@dataclass
+class Runtime:
+    """The outside world the handler touches; tests and the local runner swap parts of it."""
+
+    incidents: Callable[[], IncidentsApi] = default_incidents
+    continue_later: Callable[[Event, LambdaContext], None] = invoke_self
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+RUNTIME = Runtime()
+
+
+class RedactUrls(logging.Filter):
+    """Cut query strings (presigned credentials) out of any URL a library logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = responder.redact_text(record.getMessage())
+        record.args = ()
+        return True
+
+
+class Provider(CfnResource):
+    """crhelper's CfnResource with a bounded response sender and continuation by self-invoke.
+
+    Overrides two private methods of crhelper 2.0.x (the pinned range): ``_send``, whose
+    sender retries forever and counts any HTTP status as delivered, and ``_cfn_response``,
+    so that an invocation that handed off sends nothing.
+    """
+
+    def __init__(self) -> None:
+        # WARNING: at crhelper's default DEBUG it logs whole events, ResponseURL included.
+        # sleep_on_delete=0: crhelper otherwise waits 120 s before answering every Delete.
+        super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
+        for name in ("crhelper", "crhelper.resource_helper", "crhelper.utils"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).addFilter(RedactUrls())
+        self.deferred = False
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        body = {
+            "Status": status or self.Status,
+            "Reason": reason if status else str(self.Reason),
+            "PhysicalResourceId": str(self.PhysicalResourceId),
+            "StackId": self.StackId,
+            "RequestId": self.RequestId,
+            "LogicalResourceId": self.LogicalResourceId,
+            "NoEcho": self.NoEcho,
+            "Data": self.Data,
+        }
+        config = settings()
+        responder.send(
+            getattr(self, "_response_url", ""),
+            body,
+            extra_origins=config.response_origins,
+            attempts=config.response_attempts,
+        )
+
+    def _cfn_response(self, event: Event) -> None:
+        if self.deferred:
+            logger.info("handed off: the continuation will answer CloudFormation")
+            return
+        super()._cfn_response(event)  # type: ignore[misc]
+
+
+@cache
+def helper() -> Provider:
+    """One crhelper instance per container, built on the first request."""
+    provider = Provider()
+    provider.create(handle)
+    provider.update(handle)
+    provider.delete(handle)
+    return provider
+
+
+def handle(event: Event, context: LambdaContext) -> str | None:
+    """crhelper's create, update and delete function: route to the lifecycle step."""
+    request = CloudFormationCustomResourceEvent(event)
+
+    def work(budget: Budget) -> str:
+        physical_id, token = request.physical_resource_id, request.request_id
+        if request.request_type == "Delete":  # properties are not checked: Delete must go through
+            lifecycle.delete(RUNTIME.incidents(), physical_id, budget)
+            return physical_id
+        spec = parse_spec(request.resource_properties)
+        if request.request_type == "Create":
+            return lifecycle.create(RUNTIME.incidents(), spec, token, budget)
+        return lifecycle.update(RUNTIME.incidents(), spec, physical_id, token=token, budget=budget)
+
+    return run(event, context, work)
+
+
+def run(event: Event, context: LambdaContext, work: Callable[[Budget], str]) -> str | None:
+    """Do the work and record the outcome on the helper: SUCCESS, FAILED, or handed off."""
+    provider = helper()
+    budget = _budget(event, context)
+    try:
+        physical_id = work(budget)
+    except Handoff:
+        return _hand_off(provider, event, context, budget.deadline)
+    except ProviderError as error:
+        logger.warning("request failed", extra={"reason": error.reason})
+        return _fail(provider, error.reason, error.physical_id)
+    except Exception as error:
+        logger.exception("unexpected error")
+        reason = f"Internal error ({type(error).__name__}): {error}; see the provider's logs"
+        return _fail(provider, responder.redact_text(reason), None)
+    if event.get("RequestType") != "Delete":
+        provider.Data = {"Arn": physical_id}
+    logger.info("request succeeded", extra={"physical_id": physical_id})
+    return physical_id
+
+
+def _fail(provider: Provider, reason: str, physical_id: str | None) -> str | None:
+    provider.Status, provider.Reason = "FAILED", reason
+    return physical_id
+
+
+def _hand_off(
+    provider: Provider, event: Event, context: LambdaContext, deadline: float
+) -> str | None:
+    state = event.get(CONTINUATION) or {}
+    attempt = int(state.get("Attempt", 0)) + 1
+    try:
+        RUNTIME.continue_later(
+            {**event, CONTINUATION: {"Deadline": deadline, "Attempt": attempt}}, context
+        )
+    except Exception as error:
+        logger.exception("could not start the continuation")
+        return _fail(provider, f"Could not continue in a new invocation: {error}", None)
+    logger.info(
+        "Lambda time is running out: continuing in a new invocation", extra={"attempt": attempt}
+    )
+    provider.deferred = True
+    return None
+
+
+def _budget(event: Event, context: LambdaContext) -> Budget:
+    config = settings()
+    state = event.get(CONTINUATION) or {}
+    deadline = state.get("Deadline") or RUNTIME.clock() + _deadline_seconds(event)
+    return Budget(
+        deadline=float(deadline),
+        remaining_ms=context.get_remaining_time_in_millis,
+        clock=RUNTIME.clock,
+        sleep=RUNTIME.sleep,
+        reserve_seconds=config.handoff_seconds,
+        first_delay=config.poll_seconds,
+        max_delay=config.poll_max_seconds,
+    )
+
+
+def _deadline_seconds(event: Event) -> float:
+    """PROVIDER_DEADLINE_SECONDS, shortened to answer 10 s before the resource's ServiceTimeout."""
+    limit = settings().deadline_seconds
+    properties = event.get("ResourceProperties")
+    timeout = properties.get("ServiceTimeout") if isinstance(properties, dict) else None
+    try:
+        return min(limit, max(float(str(timeout)) - 10, 1)) if timeout is not None else limit
+    except ValueError:
+        return limit
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: Event, context: LambdaContext) -> None:
+    """The function CloudFormation invokes. It answers through the ResponseURL, not by return."""
+    fields = event if isinstance(event, dict) else {}
+    logger.append_keys(
+        RequestType=fields.get("RequestType"),
+        StackId=fields.get("StackId"),
+        LogicalResourceId=fields.get("LogicalResourceId"),
+        RequestId=fields.get("RequestId"),
+    )
+    provider = helper()
+    provider.deferred = False
+    provider(event, context)

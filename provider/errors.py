@@ -1,0 +1,47 @@
+"""The ways a request can fail, each a type whose message is the Reason CloudFormation shows.
+
+``physical_id`` is set when a replication set exists that the stack must own even though the
+request failed: a Create that made the set and then failed answers with its ARN, so that the
+rollback's Delete removes it instead of leaking the account's only replication set.
+"""
+
+
+class ProviderError(Exception):
+    """A failure CloudFormation sees as the Reason of a FAILED response."""
+
+    def __init__(self, reason: str, physical_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.physical_id = physical_id
+
+
+class InvalidProperties(ProviderError):
+    """The template's properties break a rule; nothing was called."""
+
+
+class NotInPlace(ProviderError):
+    """The change needs the set deleted and recreated, which the provider never does itself."""
+
+
+class AlreadyExists(ProviderError):
+    """Another replication set exists in the account (Incident Manager allows one)."""
+
+
+class DeletionProtected(ProviderError):
+    """Delete refused: the set has deletion protection on."""
+
+
+class ServiceFailure(ProviderError):
+    """Incident Manager refused a call, or kept failing it after retries."""
+
+
+class SetFailed(ProviderError):
+    """The replication set ended in status FAILED."""
+
+
+class DeadlineExceeded(ProviderError):
+    """The overall deadline passed before the set was ready."""
+
+
+class Handoff(Exception):
+    """The Lambda's remaining time is too short to wait more; continue in a new invocation."""

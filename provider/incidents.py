@@ -1,0 +1,148 @@
+"""The edge to Incident Manager: read the live set, apply one action, and turn errors into types.
+
+Throttling and internal errors are retried by botocore's standard retry mode (bounded by
+``PROVIDER_MAX_ATTEMPTS``); whatever is left surfaces as :class:`ServiceFailure` whose reason
+names the operation and what to do.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import ServiceFailure
+from .plan import Action, AddRegion, RemoveRegion, SetDeletionProtection, TagSet, UntagSet
+from .spec import DEFAULT_KEY, ReplicationSetSpec
+from .state import LiveRegion, LiveReplicationSet
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm_incidents import SSMIncidentsClient
+    from mypy_boto3_ssm_incidents.type_defs import ReplicationSetTypeDef
+
+
+class SetExists(Exception):
+    """CreateReplicationSet refused: the account already has a replication set."""
+
+
+class IncidentsApi:
+    def __init__(self, client: "SSMIncidentsClient") -> None:
+        self._client = client
+
+    def create(self, spec: ReplicationSetSpec, client_token: str) -> str:
+        """Create the set (idempotent per token) and return its ARN; SetExists if one exists."""
+        regions = {r.name: {"sseKmsKeyId": r.service_key} for r in spec.regions}
+        try:
+            with _calling("CreateReplicationSet", expected=("ServiceQuotaExceededException",)):
+                kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
+                return self._client.create_replication_set(
+                    regions=regions,  # type: ignore[arg-type]
+                    clientToken=client_token[:128],
+                    **kwargs,
+                )["arn"]
+        except ClientError as error:
+            raise SetExists(error.response["Error"].get("Message", "")) from error
+
+    def existing_arn(self) -> str | None:
+        """The account's replication set, if any (ListReplicationSets)."""
+        with _calling("ListReplicationSets"):
+            for page in self._client.get_paginator("list_replication_sets").paginate():
+                for arn in page["replicationSetArns"]:
+                    return arn
+        return None
+
+    def status(self, arn: str) -> LiveReplicationSet | None:
+        """The set without its tags (one call), or None when it does not exist."""
+        try:
+            with _calling("GetReplicationSet", expected=("ResourceNotFoundException",)):
+                found = self._client.get_replication_set(arn=arn)["replicationSet"]
+        except ClientError:
+            return None
+        return _live(arn, found)
+
+    def tags(self, arn: str) -> dict[str, str] | None:
+        """The set's tags, or None when it does not exist."""
+        try:
+            with _calling("ListTagsForResource", expected=("ResourceNotFoundException",)):
+                return self._client.list_tags_for_resource(resourceArn=arn)["tags"]
+        except ClientError:
+            return None
+
+    def apply(self, arn: str, action: Action) -> None:
+        """Make the one call that carries out ``action``."""
+        client = self._client
+        match action:
+            case AddRegion(name, kms_key):
+                key = kms_key or DEFAULT_KEY
+                with _calling("UpdateReplicationSet"):
+                    client.update_replication_set(
+                        arn=arn,
+                        actions=[{"addRegionAction": {"regionName": name, "sseKmsKeyId": key}}],
+                    )
+            case RemoveRegion(name):
+                with _calling("UpdateReplicationSet"):
+                    client.update_replication_set(
+                        arn=arn, actions=[{"deleteRegionAction": {"regionName": name}}]
+                    )
+            case TagSet(tags):
+                with _calling("TagResource"):
+                    client.tag_resource(resourceArn=arn, tags=dict(tags))
+            case UntagSet(keys):
+                with _calling("UntagResource"):
+                    client.untag_resource(resourceArn=arn, tagKeys=list(keys))
+            case SetDeletionProtection(enabled):
+                with _calling("UpdateDeletionProtection"):
+                    client.update_deletion_protection(arn=arn, deletionProtected=enabled)
+
+    def delete(self, arn: str) -> bool:
+        """Start deleting the set; False when it was already gone."""
+        try:
+            with _calling("DeleteReplicationSet", expected=("ResourceNotFoundException",)):
+                self._client.delete_replication_set(arn=arn)
+        except ClientError:
+            return False
+        return True
+
+
+def _live(arn: str, found: "ReplicationSetTypeDef") -> LiveReplicationSet:
+    regions = {
+        name: LiveRegion(
+            kms_key=None
+            if info.get("sseKmsKeyId", DEFAULT_KEY) == DEFAULT_KEY
+            else info["sseKmsKeyId"],
+            status=info["status"],
+            status_message=info.get("statusMessage"),
+        )
+        for name, info in found["regionMap"].items()
+    }
+    return LiveReplicationSet(arn, found["status"], regions, found["deletionProtected"])
+
+
+ADVICE = {
+    "AccessDeniedException": "grant ssm-incidents:{op} to the provider's execution role",
+    "ThrottlingException": "Incident Manager kept throttling the provider; retry the stack update",
+    "InternalServerException": "Incident Manager kept failing; retry the stack update",
+    "ConflictException": (
+        "another change to the replication set is in progress; retry when it is ACTIVE"
+    ),
+    "ServiceQuotaExceededException": "a service quota is reached",
+}
+
+
+@contextmanager
+def _calling(operation: str, expected: tuple[str, ...] = ()) -> Iterator[None]:
+    """Turn botocore errors into ServiceFailure, except the codes the caller handles itself."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response["Error"].get("Code", "Unknown")
+        if code in expected:
+            raise
+        message = error.response["Error"].get("Message", "")
+        attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        advice = ADVICE.get(code, "").format(op=operation)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        reason = f"{operation} failed with {code}{tries}: {message}"
+        raise ServiceFailure(f"{reason} ({advice})" if advice else reason) from error
+    except BotoCoreError as error:
+        raise ServiceFailure(f"{operation} could not reach Incident Manager: {error}") from error

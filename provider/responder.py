@@ -1,0 +1,108 @@
+"""Sending the response to CloudFormation: bounded, checked, small, and never logging secrets.
+
+crhelper 2.0.12 retries its PUT forever and counts any HTTP status as delivered; this sender
+tries a bounded number of times, treats 5xx and connection errors as retryable and 4xx as
+final, and keeps the body under CloudFormation's 4 KB limit. The ResponseURL's query string is
+a presigned credential, so only its scheme, host and path are ever logged.
+"""
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools import Logger
+
+from .settings import SERVICE
+
+MAX_BODY_BYTES = 4096
+#: CloudFormation's presigned S3 response URLs (any region, aws and aws-cn partitions).
+S3_STYLE_HOST = re.compile(r"^https://[a-z0-9.-]*s3[a-z0-9.-]*\.amazonaws\.com(\.cn)?(:443)?$")
+
+log = Logger(service=SERVICE, child=True)
+
+
+def redact(url: str) -> str:
+    """The URL without its query string (the presigned signature and credentials)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def redact_text(text: str) -> str:
+    """Every URL in ``text`` with its query string cut off."""
+    return re.sub(r"(https?://[^\s?'\"]+)\?[^\s'\"]*", r"\1?<redacted>", text)
+
+
+def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
+    """Whether ``url`` is a CloudFormation response URL, or on an explicitly allowed origin."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return bool(S3_STYLE_HOST.match(origin)) or any(
+        origin == allowed_origin.rstrip("/") for allowed_origin in extra_origins if allowed_origin
+    )
+
+
+def fit(body: dict[str, Any]) -> bytes:
+    """Serialize the response, shortening Reason (then dropping Data) to stay under 4 KB."""
+    encoded = json.dumps(body).encode()
+    if len(encoded) <= MAX_BODY_BYTES:
+        return encoded
+    excess = len(encoded) - MAX_BODY_BYTES + len(" [truncated]")
+    reason = str(body.get("Reason", ""))
+    if len(reason.encode()) > excess:
+        body = {
+            **body,
+            "Reason": reason.encode()[:-excess].decode(errors="ignore") + " [truncated]",
+        }
+        encoded = json.dumps(body).encode()
+    if len(encoded) > MAX_BODY_BYTES:
+        body = {**body, "Data": {}, "Reason": f"response too large; {str(body['Reason'])[:512]}"}
+        encoded = json.dumps(body).encode()
+    return encoded
+
+
+def send(
+    url: str,
+    body: dict[str, Any],
+    *,
+    extra_origins: Iterable[str] = (),
+    attempts: int = 5,
+    timeout: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """PUT the response; True once CloudFormation's endpoint accepted it (2xx)."""
+    where = redact(url)
+    if not allowed(url, extra_origins):
+        log.error("refusing to send the response to %s: not an S3 response URL", where)
+        return False
+    data = fit(body)
+    request = urllib.request.Request(
+        url, data=data, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(data))}
+    )
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                log.info("sent %s response to %s (HTTP %s)", body["Status"], where, answer.status)
+                return True
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                log.error("%s refused the response with HTTP %s; not retrying", where, error.code)
+                return False
+            problem = f"HTTP {error.code}"
+        except (OSError, urllib.error.URLError) as error:
+            problem = redact_text(str(error))
+        log.warning(
+            "sending the response to %s failed (%s), attempt %d/%d",
+            where,
+            problem,
+            attempt,
+            attempts,
+        )
+        if attempt < attempts:
+            sleep(min(2.0 ** (attempt - 1), 8.0))
+    log.error("gave up sending the response to %s after %d attempts", where, attempts)
+    return False

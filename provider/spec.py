@@ -1,0 +1,224 @@
+"""The resource's properties, parsed and validated into a frozen spec before any AWS call.
+
+CloudFormation hands every scalar over as a string ("true", "3"), so booleans and numbers are
+accepted in both forms. Every problem is reported at once, each as ``path: rule``::
+
+    >>> parse_spec({"Regions": []})
+    Traceback (most recent call last):
+    provider.errors.InvalidProperties: Regions: at least 1 region is required, got 0
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidProperties
+
+MAX_REGIONS = 3
+MAX_TAGS = 50
+DEFAULT_KEY = "DefaultKey"
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+\-/]+$")
+TAG_VALUE = re.compile(r"^[A-Za-z0-9 _=@:.+\-/]*$")
+
+#: Properties CloudFormation itself adds to every custom resource.
+CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
+PROPERTIES = frozenset({"Regions", "DeletionProtected", "Tags", "AdoptExisting"})
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    name: str
+    kms_key: str | None = None  # None: the AWS owned key
+
+    @property
+    def service_key(self) -> str:
+        """The key as Incident Manager names it."""
+        return self.kms_key or DEFAULT_KEY
+
+
+@dataclass(frozen=True)
+class ReplicationSetSpec:
+    regions: tuple[RegionSpec, ...]
+    deletion_protected: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+    adopt_existing: bool = False
+    service_timeout: int | None = None
+
+    @property
+    def uses_customer_keys(self) -> bool:
+        return self.regions[0].kms_key is not None
+
+    @property
+    def region_keys(self) -> dict[str, str | None]:
+        return {r.name: r.kms_key for r in self.regions}
+
+
+class _Problems:
+    """Collects ``path: rule`` lines so one response can name every problem."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, path: str, rule: str) -> None:
+        self.lines.append(f"{path}: {rule}")
+
+    def raise_any(self) -> None:
+        if self.lines:
+            raise InvalidProperties("; ".join(self.lines))
+
+
+def parse_spec(properties: object) -> ReplicationSetSpec:
+    """Validate ResourceProperties into a spec, or raise InvalidProperties naming each problem."""
+    problems = _Problems()
+    if not isinstance(properties, Mapping):
+        problems.add("ResourceProperties", f"expected an object, got {_kind(properties)}")
+        problems.raise_any()
+    assert isinstance(properties, Mapping)
+    for name in sorted(set(properties) - PROPERTIES - CLOUDFORMATION_PROPERTIES):
+        problems.add(name, f"unknown property; expected one of {', '.join(sorted(PROPERTIES))}")
+    regions = _regions(properties.get("Regions"), problems)
+    deletion_protected = _boolean(properties, "DeletionProtected", problems)
+    tags = _tags(properties.get("Tags"), problems)
+    adopt_existing = _boolean(properties, "AdoptExisting", problems)
+    service_timeout = _service_timeout(properties.get("ServiceTimeout"), problems)
+    problems.raise_any()
+    return ReplicationSetSpec(regions, deletion_protected, tags, adopt_existing, service_timeout)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _boolean(properties: Mapping[str, Any], name: str, problems: _Problems) -> bool:
+    value = properties.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    problems.add(name, f"expected true or false, got {value!r}")
+    return False
+
+
+def _regions(value: object, problems: _Problems) -> tuple[RegionSpec, ...]:
+    if value is None:
+        problems.add("Regions", "required: list 1 to 3 regions")
+        return ()
+    if not isinstance(value, list):
+        problems.add("Regions", f"expected a list of regions, got {_kind(value)}")
+        return ()
+    if not value:
+        problems.add("Regions", "at least 1 region is required, got 0")
+    if len(value) > MAX_REGIONS:
+        problems.add("Regions", f"at most {MAX_REGIONS} regions, got {len(value)}")
+    regions: list[RegionSpec] = []
+    for index, item in enumerate(value):
+        region = _region(item, f"Regions[{index}]", problems)
+        if region is None:
+            continue
+        if any(r.name == region.name for r in regions):
+            problems.add(f"Regions[{index}].RegionName", f"{region.name} is listed twice")
+            continue
+        regions.append(region)
+    customer = sorted(r.name for r in regions if r.kms_key)
+    owned = sorted(r.name for r in regions if not r.kms_key)
+    if customer and owned:
+        problems.add(
+            "Regions",
+            "use the AWS owned key in every region or a customer managed key in every region "
+            f"(Incident Manager forbids a mix); got customer managed keys in {', '.join(customer)} "
+            f"and the AWS owned key in {', '.join(owned)}",
+        )
+    return tuple(regions)
+
+
+def _region(item: object, path: str, problems: _Problems) -> RegionSpec | None:
+    if not isinstance(item, Mapping):
+        problems.add(path, f"expected an object with RegionName, got {_kind(item)}")
+        return None
+    for name in sorted(set(item) - {"RegionName", "RegionConfiguration"}):
+        problems.add(f"{path}.{name}", "unknown property; expected RegionName, RegionConfiguration")
+    name = item.get("RegionName")
+    if not isinstance(name, str) or not REGION_NAME.match(name) or len(name) > 20:
+        problems.add(
+            f"{path}.RegionName", f"expected an AWS Region name like us-east-1, got {name!r}"
+        )
+        name = None
+    key = _kms_key(item.get("RegionConfiguration"), f"{path}.RegionConfiguration", problems)
+    return RegionSpec(name, key) if name else None
+
+
+def _kms_key(config: object, path: str, problems: _Problems) -> str | None:
+    if config is None:
+        return None
+    if not isinstance(config, Mapping):
+        problems.add(path, f"expected an object with SseKmsKeyId, got {_kind(config)}")
+        return None
+    for name in sorted(set(config) - {"SseKmsKeyId"}):
+        problems.add(f"{path}.{name}", "unknown property; expected SseKmsKeyId")
+    key = config.get("SseKmsKeyId")
+    if key is None or key == DEFAULT_KEY:
+        return None
+    if not isinstance(key, str) or not key or len(key) > 2048:
+        problems.add(
+            f"{path}.SseKmsKeyId",
+            f"expected a KMS key ARN, key id or alias of 1 to 2048 characters, got {key!r}",
+        )
+        return None
+    return key
+
+
+def _tags(value: object, problems: _Problems) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        problems.add("Tags", f"expected a list of Key/Value pairs, got {_kind(value)}")
+        return {}
+    if len(value) > MAX_TAGS:
+        problems.add("Tags", f"at most {MAX_TAGS} tags, got {len(value)}")
+    tags: dict[str, str] = {}
+    for index, item in enumerate(value):
+        path = f"Tags[{index}]"
+        if not isinstance(item, Mapping) or set(item) != {"Key", "Value"}:
+            problems.add(path, f"expected an object with exactly Key and Value, got {item!r}")
+            continue
+        key, tag_value = item["Key"], item["Value"]
+        if isinstance(tag_value, int | float) and not isinstance(tag_value, bool):
+            tag_value = str(tag_value)
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not TAG_KEY.match(key):
+            problems.add(
+                f"{path}.Key",
+                f"expected 1 to 128 characters of A-Z a-z 0-9 space _ = @ : . + - / "
+                f"not starting with aws: (reserved), got {key!r}",
+            )
+            continue
+        if not isinstance(tag_value, str) or len(tag_value) > 256 or not TAG_VALUE.match(tag_value):
+            problems.add(
+                f"{path}.Value",
+                f"expected at most 256 characters of A-Z a-z 0-9 space _ = @ : . + - /, "
+                f"got {tag_value!r}",
+            )
+            continue
+        if key in tags:
+            problems.add(f"{path}.Key", f"{key} is listed twice")
+            continue
+        tags[key] = tag_value
+    return tags
+
+
+def _service_timeout(value: object, problems: _Problems) -> int | None:
+    if value is None:
+        return None
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 3600:
+        problems.add("ServiceTimeout", f"expected whole seconds from 1 to 3600, got {value!r}")
+        return None
+    return seconds

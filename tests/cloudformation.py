@@ -1,0 +1,150 @@
+"""CloudFormation's side of the protocol, for tests and the local runner's checks.
+
+One builder makes events the way CloudFormation does; a loopback HTTP endpoint receives the
+responses; a fake Lambda context tells the remaining time on a clock the test controls.
+"""
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import quote
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACK_GUID = "5b2d7e40-0d3a-11ef-9f0f-0a1b2c3d4e5f"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/incidents/{STACK_GUID}"
+SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:IncidentReplicationSetProvider"
+#: What a presigned S3 URL carries in its query string; must never reach a log.
+SECRET_QUERY = (
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261128T000000Z&X-Amz-Expires=7200"
+    "&X-Amz-SignedHeaders=host&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261128%2Fus-east-1"
+    "%2Fs3%2Faws4_request&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+
+@dataclass
+class Delivery:
+    path: str
+    raw: bytes
+    headers: dict[str, str]
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return json.loads(self.raw)  # type: ignore[no-any-return]
+
+
+@dataclass
+class ResponseEndpoint:
+    """A loopback stand-in for CloudFormation's S3 response bucket."""
+
+    origin: str = ""
+    deliveries: list[Delivery] = field(default_factory=list)
+    #: statuses to answer with before accepting (e.g. [503, 503]); consumed one per request
+    failures: list[int] = field(default_factory=list)
+
+    def url_for(self, request_id: str, logical_id: str) -> str:
+        key = quote(f"{STACK_ID}|{logical_id}|{request_id}", safe="")
+        return f"{self.origin}/cloudformation-custom-resource-response-useast1/{key}?{SECRET_QUERY}"
+
+    def for_request(self, request_id: str) -> list[dict[str, Any]]:
+        return [d.body for d in self.deliveries if d.body.get("RequestId") == request_id]
+
+
+@contextmanager
+def response_endpoint() -> Iterator[ResponseEndpoint]:
+    endpoint = ResponseEndpoint()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if endpoint.failures:
+                self.send_response(endpoint.failures.pop(0))
+                self.end_headers()
+                return
+            endpoint.deliveries.append(Delivery(self.path, raw, dict(self.headers)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host, port = server.server_address[:2]
+    endpoint.origin = f"http://{host!s}:{port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield endpoint
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+class FakeClock:
+    """Wall time that moves only when the code under test sleeps."""
+
+    def __init__(self, on_sleep: Callable[[float], None] = lambda _: None) -> None:
+        self.now = 1_800_000_000.0
+        self.slept: list[float] = []
+        self._on_sleep = on_sleep
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        self._on_sleep(seconds)
+
+
+@dataclass
+class FakeContext:
+    """The parts of a Lambda context the provider and Powertools read."""
+
+    clock: FakeClock
+    timeout_seconds: float = 900
+    function_name: str = "IncidentReplicationSetProvider"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = SERVICE_TOKEN
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock.time()
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(max(self.started + self.timeout_seconds - self.clock.time(), 0) * 1000)
+
+
+def make_event(
+    request_type: str,
+    properties: dict[str, Any] | None,
+    endpoint: ResponseEndpoint,
+    *,
+    physical_id: str | None = None,
+    old_properties: dict[str, Any] | None = None,
+    logical_id: str = "ReplicationSet",
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """An event shaped as CloudFormation sends it (ServiceToken inside ResourceProperties)."""
+    request_id = request_id or str(uuid.uuid4())
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": SERVICE_TOKEN,
+        "ResponseURL": endpoint.url_for(request_id, logical_id),
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": "Custom::IncidentReplicationSet",
+        "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **(properties or {})},
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    if old_properties is not None:
+        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old_properties}
+    return event

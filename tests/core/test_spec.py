@@ -1,0 +1,156 @@
+"""Parsing ResourceProperties into a spec: what CloudFormation users write, and what they see
+when it is wrong."""
+
+from typing import Any
+
+import pytest
+
+from provider.errors import InvalidProperties
+from provider.spec import RegionSpec, ReplicationSetSpec, parse_spec
+
+KEY = "arn:aws:kms:us-east-1:111122223333:key/de6a2f4e-5d40-4443-ad82-1db179510a32"
+KEY2 = "arn:aws:kms:us-east-2:111122223333:key/6f1572c9-05ca-43cf-bf03-ee7bc93f59bd"
+
+
+def reason(properties: Any) -> str:
+    with pytest.raises(InvalidProperties) as caught:
+        parse_spec(properties)
+    return caught.value.reason
+
+
+def test_full_properties_parse_into_the_spec() -> None:
+    spec = parse_spec(
+        {
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:p",
+            "Regions": [
+                {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": KEY}},
+                {"RegionName": "us-east-2", "RegionConfiguration": {"SseKmsKeyId": KEY2}},
+            ],
+            "DeletionProtected": "true",
+            "Tags": [{"Key": "team", "Value": "sre"}, {"Key": "cost", "Value": 42}],
+            "AdoptExisting": "False",
+            "ServiceTimeout": "600",
+        }
+    )
+    assert spec == ReplicationSetSpec(
+        regions=(RegionSpec("us-east-1", KEY), RegionSpec("us-east-2", KEY2)),
+        deletion_protected=True,
+        tags={"team": "sre", "cost": "42"},
+        adopt_existing=False,
+        service_timeout=600,
+    )
+
+
+def test_omitted_key_and_default_key_both_mean_the_aws_owned_key() -> None:
+    spec = parse_spec(
+        {
+            "Regions": [
+                {"RegionName": "us-east-1"},
+                {"RegionName": "eu-west-1", "RegionConfiguration": {"SseKmsKeyId": "DefaultKey"}},
+            ]
+        }
+    )
+    assert spec.regions == (RegionSpec("us-east-1"), RegionSpec("eu-west-1"))
+    assert spec.deletion_protected is False
+    assert spec.tags == {}
+    assert spec.uses_customer_keys is False
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ({}, "Regions: required: list 1 to 3 regions"),
+        ({"Regions": []}, "Regions: at least 1 region is required, got 0"),
+        (
+            {
+                "Regions": [
+                    {"RegionName": r} for r in ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+                ]
+            },
+            "Regions: at most 3 regions, got 4",
+        ),
+        ({"Regions": "us-east-1"}, "Regions: expected a list of regions, got a string"),
+        (
+            {"Regions": [{"RegionName": "us-east1"}]},
+            "Regions[0].RegionName: expected an AWS Region name like us-east-1, got 'us-east1'",
+        ),
+        (
+            {"Regions": ["us-east-1"]},
+            "Regions[0]: expected an object with RegionName, got a string",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-east-1"}]},
+            "Regions[1].RegionName: us-east-1 is listed twice",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1", "Kms": "x"}]},
+            "Regions[0].Kms: unknown property",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": ""}}]},
+            "Regions[0].RegionConfiguration.SseKmsKeyId: expected a KMS key ARN",
+        ),
+        (
+            {
+                "Regions": [
+                    {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": KEY}},
+                    {"RegionName": "us-east-2"},
+                ]
+            },
+            "Regions: use the AWS owned key in every region or a customer managed key in every",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "Region": "x"},
+            "Region: unknown property; expected one of",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "DeletionProtected": "yes"},
+            "DeletionProtected: expected true or false, got 'yes'",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "AdoptExisting": 1},
+            "AdoptExisting: expected true or false, got 1",
+        ),
+        (
+            {
+                "Regions": [{"RegionName": "us-east-1"}],
+                "Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+            },
+            "Tags: at most 50 tags, got 51",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "aws:x", "Value": "v"}]},
+            "Tags[0].Key: expected 1 to 128 characters",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "k", "Value": "a#b"}]},
+            "Tags[0].Value: expected at most 256 characters",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "k"}]},
+            "Tags[0]: expected an object with exactly Key and Value",
+        ),
+        (
+            {
+                "Regions": [{"RegionName": "us-east-1"}],
+                "Tags": [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}],
+            },
+            "Tags[1].Key: k is listed twice",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "ServiceTimeout": "0"},
+            "ServiceTimeout: expected whole seconds from 1 to 3600",
+        ),
+        (["Regions"], "ResourceProperties: expected an object, got a list"),
+    ],
+)
+def test_invalid_properties_name_the_path_and_the_rule(properties: Any, expected: str) -> None:
+    assert expected in reason(properties)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    assert reason({"Regions": [], "DeletionProtected": "maybe", "Extra": 1}) == (
+        "Extra: unknown property; expected one of AdoptExisting, DeletionProtected, Regions, Tags; "
+        "Regions: at least 1 region is required, got 0; "
+        "DeletionProtected: expected true or false, got 'maybe'"
+    )

@@ -1,0 +1,158 @@
+"""Runs the real handler against the emulator, through a real HTTP response path."""
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.retries.standard import ExponentialBackoff
+
+from emulator import control
+from provider import app
+from provider.incidents import IncidentsApi
+from provider.settings import SERVICE, settings
+from tests.cloudformation import (
+    FakeClock,
+    FakeContext,
+    ResponseEndpoint,
+    make_event,
+    response_endpoint,
+)
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> Iterator[ResponseEndpoint]:
+    with response_endpoint() as running:
+        yield running
+
+
+@dataclass
+class Stack:
+    """Plays CloudFormation: sends events to the handler, reads back exactly one response."""
+
+    endpoint: ResponseEndpoint
+    clock: FakeClock
+    timeout_seconds: float = 900
+    continuations: list[dict[str, Any]] = field(default_factory=list)
+    invocations: int = 0
+
+    def event(
+        self, request_type: str, properties: dict[str, Any] | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        return make_event(request_type, properties, self.endpoint, **kw)
+
+    def send(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the handler (and any continuation it starts); return the one response."""
+        pending = [event]
+        while pending:
+            self.invocations += 1
+            context = cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds))
+            app.lambda_handler(pending.pop(0), context)
+            pending += self.continuations
+            self.continuations.clear()
+        responses = self.endpoint.for_request(event["RequestId"])
+        assert len(responses) == 1, (
+            f"CloudFormation received {len(responses)} responses: {responses}"
+        )
+        return responses[0]
+
+    def create(self, properties: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        return self.send(self.event("Create", properties, **kw))
+
+    def update(
+        self, physical_id: str, properties: dict[str, Any], old: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return self.send(
+            self.event("Update", properties, physical_id=physical_id, old_properties=old or {})
+        )
+
+    def delete(self, physical_id: str, properties: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.send(self.event("Delete", properties or {}, physical_id=physical_id))
+
+
+@pytest.fixture
+def stack(
+    aws: None, endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
+    monkeypatch.setenv("PROVIDER_RESPONSE_ORIGINS", endpoint.origin)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "incident-replication-set-provider")
+    settings.cache_clear()
+    # botocore's retry backoff sleeps for real; the retries still happen, without the wait.
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    clock = FakeClock(on_sleep=control.advance_clock)
+    client = boto3.client(
+        "ssm-incidents",
+        region_name="us-east-1",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 5}),
+    )
+    running = Stack(endpoint, clock)
+    monkeypatch.setattr(
+        app,
+        "RUNTIME",
+        app.Runtime(
+            incidents=lambda: IncidentsApi(client),
+            continue_later=lambda event, context: running.continuations.append(event),
+            clock=clock.time,
+            sleep=clock.sleep,
+        ),
+    )
+    endpoint.deliveries.clear()
+    control.reset_call_counts()
+    yield running
+    settings.cache_clear()
+
+
+@pytest.fixture
+def incidents_client(aws: None) -> Any:
+    return boto3.client("ssm-incidents", region_name="us-east-1")
+
+
+def success(event_or_response: dict[str, Any], physical_id: str) -> dict[str, Any]:
+    """The exact SUCCESS body CloudFormation should receive for a Create or Update."""
+    return {
+        "Status": "SUCCESS",
+        "Reason": "",
+        "PhysicalResourceId": physical_id,
+        "StackId": event_or_response["StackId"],
+        "RequestId": event_or_response["RequestId"],
+        "LogicalResourceId": event_or_response["LogicalResourceId"],
+        "NoEcho": False,
+        "Data": {"Arn": physical_id},
+    }
+
+
+Props = dict[str, Any]
+MakeKey = Callable[..., str]
+
+
+@dataclass
+class CapturedLogs:
+    provider: io.StringIO  # the provider's Powertools JSON lines
+    everything: io.StringIO  # every record any library logs, at any level that passes
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.provider.getvalue().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def logs() -> Iterator[CapturedLogs]:
+    """Capture the provider's JSON log lines and every other log record, as Lambda would."""
+    captured = CapturedLogs(io.StringIO(), io.StringIO())
+    provider_handler = logging.StreamHandler(captured.provider)
+    provider_handler.setFormatter(app.logger.registered_formatter)
+    everything_handler = logging.StreamHandler(captured.everything)
+    everything_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    service_logger = logging.getLogger(SERVICE)
+    service_logger.addHandler(provider_handler)
+    service_logger.addHandler(everything_handler)
+    logging.getLogger().addHandler(everything_handler)
+    yield captured
+    service_logger.removeHandler(provider_handler)
+    service_logger.removeHandler(everything_handler)
+    logging.getLogger().removeHandler(everything_handler)

@@ -1,0 +1,64 @@
+"""Delete: what goes, what stays, and what a stack sees."""
+
+import boto3
+import pytest
+from crhelper import CfnResource
+
+from emulator import control
+from tests.provider.conftest import Stack
+from tests.provider.test_create import ONE_REGION, all_sets
+
+
+def test_delete_removes_the_set_and_waits_until_it_is_gone(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.set_transition_seconds(15)
+    event = stack.event("Delete", ONE_REGION, physical_id=arn)
+    response = stack.send(event)
+    assert response == {
+        "Status": "SUCCESS",
+        "Reason": "",
+        "PhysicalResourceId": arn,
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "LogicalResourceId": "ReplicationSet",
+        "NoEcho": False,
+        "Data": {},
+    }
+    assert all_sets() == []
+    assert sum(stack.clock.slept) >= 15
+
+
+def test_delete_after_a_failed_create_makes_no_call(stack: Stack) -> None:
+    failed = stack.create({"Regions": []})
+    assert failed["Status"] == "FAILED"
+    response = stack.delete(failed["PhysicalResourceId"], {"Regions": []})
+    assert response["Status"] == "SUCCESS"
+    assert response["PhysicalResourceId"] == failed["PhysicalResourceId"]
+    assert control.call_counts() == {}
+
+
+def test_delete_of_a_set_already_gone_succeeds(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=arn)
+    assert stack.delete(arn)["Status"] == "SUCCESS"
+
+
+def test_delete_with_deletion_protection_fails_and_keeps_the_set(stack: Stack) -> None:
+    arn = stack.create({**ONE_REGION, "DeletionProtected": True})["PhysicalResourceId"]
+    response = stack.delete(arn)
+    assert response["Status"] == "FAILED"
+    assert "DeletionProtected: false" in response["Reason"]
+    assert "DeletionPolicy: Retain" in response["Reason"]
+    assert all_sets() == [arn]
+
+
+def test_delete_does_not_pay_crhelpers_120_second_sleep(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    # crhelper binds time.sleep as a default argument of the method that waits before Delete.
+    wait_for_logs = CfnResource._wait_for_cwlogs  # type: ignore[attr-defined]
+    monkeypatch.setattr(wait_for_logs, "__defaults__", (slept.append,))
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    assert stack.delete(arn)["Status"] == "SUCCESS"
+    assert slept == []

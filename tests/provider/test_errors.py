@@ -1,0 +1,90 @@
+"""Incident Manager's errors, injected, and the Reason each one gives the stack."""
+
+import pytest
+
+from emulator import control
+from tests.provider.conftest import Stack
+from tests.provider.test_create import ONE_REGION, all_sets
+
+
+def test_access_denied_names_the_action_to_grant(stack: Stack) -> None:
+    control.inject_fault("CreateReplicationSet", "AccessDeniedException", message="not authorized")
+    response = stack.create(ONE_REGION)
+    assert response["Status"] == "FAILED"
+    assert response["Reason"] == (
+        "CreateReplicationSet failed with AccessDeniedException: not authorized "
+        "(grant ssm-incidents:CreateReplicationSet to the provider's execution role)"
+    )
+    assert all_sets() == []
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerException"])
+def test_transient_errors_are_retried_then_succeed(stack: Stack, code: str) -> None:
+    control.inject_fault("CreateReplicationSet", code, count=2)
+    control.inject_fault("GetReplicationSet", code, count=2)
+    response = stack.create(ONE_REGION)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert all_sets() == [response["PhysicalResourceId"]]
+    assert control.call_counts()["CreateReplicationSet"] == 3
+
+
+def test_persistent_throttling_fails_after_bounded_attempts(stack: Stack) -> None:
+    control.inject_fault(
+        "CreateReplicationSet", "ThrottlingException", count=50, message="Rate exceeded"
+    )
+    response = stack.create(ONE_REGION)
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(
+        "CreateReplicationSet failed with ThrottlingException after 5 attempts: Rate exceeded"
+    )
+    assert control.call_counts()["CreateReplicationSet"] == 5
+
+
+def test_conflict_says_what_is_in_the_way(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.inject_fault("UpdateReplicationSet", "ConflictException", message="set is UPDATING")
+    response = stack.update(
+        arn, {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-east-2"}]}
+    )
+    assert response["Status"] == "FAILED"
+    assert response["PhysicalResourceId"] == arn
+    assert (
+        "UpdateReplicationSet failed with ConflictException: set is UPDATING" in response["Reason"]
+    )
+    assert "another change to the replication set is in progress" in response["Reason"]
+
+
+def test_service_validation_error_is_reported_as_is(stack: Stack) -> None:
+    missing_key = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+    response = stack.create(
+        {
+            "Regions": [
+                {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": missing_key}}
+            ]
+        }
+    )
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(
+        "CreateReplicationSet failed with ValidationException: Invalid KMS key"
+    )
+
+
+def test_failure_after_creation_answers_with_the_arn_for_the_rollback(stack: Stack) -> None:
+    control.inject_fault("UpdateDeletionProtection", "AccessDeniedException", message="denied")
+    response = stack.create({**ONE_REGION, "DeletionProtected": "true"})
+    arn = all_sets()[0]
+    assert response["Status"] == "FAILED"
+    assert response["PhysicalResourceId"] == arn
+    assert "ssm-incidents:UpdateDeletionProtection" in response["Reason"]
+    assert stack.delete(arn)["Status"] == "SUCCESS"
+    assert all_sets() == []
+
+
+def test_response_stays_under_cloudformations_4kb_limit(stack: Stack) -> None:
+    tags = [{"Key": f"aws:{'k' * 100}{i}", "Value": "#" * 200} for i in range(50)]
+    response = stack.create({**ONE_REGION, "Tags": tags})
+    raw = stack.endpoint.deliveries[-1].raw
+    assert len(raw) <= 4096
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith("Tags[0].Key: expected 1 to 128 characters")
+    assert response["Reason"].endswith("[truncated]")

@@ -1,0 +1,70 @@
+"""Waiting past one invocation, and giving up at the deadline with one clear FAILED."""
+
+import boto3
+import pytest
+
+from emulator import control
+from provider.settings import settings
+from tests.provider.conftest import Stack
+from tests.provider.test_create import ONE_REGION, all_sets
+
+
+def test_slow_creation_continues_in_a_new_invocation_and_answers_once(stack: Stack) -> None:
+    control.set_transition_seconds(200)
+    stack.timeout_seconds = 90  # each invocation can wait about 60 s before handing off
+    response = stack.create(ONE_REGION)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == all_sets()[0]
+    assert stack.invocations >= 3
+    assert control.call_counts()["CreateReplicationSet"] == stack.invocations  # idempotent token
+
+
+def test_slow_delete_continues_in_a_new_invocation(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.set_transition_seconds(120)
+    stack.timeout_seconds = 60
+    stack.invocations = 0
+    assert stack.delete(arn)["Status"] == "SUCCESS"
+    assert stack.invocations >= 2
+    assert all_sets() == []
+
+
+def test_creation_past_the_deadline_fails_clearly_and_keeps_the_arn(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROVIDER_DEADLINE_SECONDS", "120")
+    settings.cache_clear()
+    control.set_transition_seconds(3600)
+    stack.timeout_seconds = 60
+    response = stack.create(ONE_REGION)
+    arn = all_sets()[0]
+    assert response["Status"] == "FAILED"
+    assert response["PhysicalResourceId"] == arn
+    assert response["Reason"].startswith(
+        f"replication set {arn} was still CREATING when the provider's deadline passed"
+    )
+    assert stack.clock.time() - 1_800_000_000.0 <= 120
+
+
+def test_service_timeout_shortens_the_deadline(stack: Stack) -> None:
+    control.set_transition_seconds(3600)
+    response = stack.create({**ONE_REGION, "ServiceTimeout": "60"})
+    assert response["Status"] == "FAILED"
+    assert "deadline passed" in response["Reason"]
+    assert sum(stack.clock.slept) <= 50
+
+
+def test_update_waits_for_a_set_still_updating(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.set_transition_seconds(30)
+    boto3.client("ssm-incidents", region_name="us-east-1").update_replication_set(
+        arn=arn, actions=[{"addRegionAction": {"regionName": "us-east-2"}}]
+    )
+    response = stack.update(
+        arn,
+        {
+            "Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-east-2"}],
+            "Tags": [{"Key": "a", "Value": "b"}],
+        },
+    )
+    assert response["Status"] == "SUCCESS", response["Reason"]
