@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo serve clean
+.PHONY: test lint demo serve package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml examples/*.yaml
 
 test: lint
 	$(BIN)/pytest
 
 demo: $(STAMP)
 	$(BIN)/python -m emulator demo
+
+package: $(STAMP)
+	$(BIN)/python scripts/package.py
 
 serve: $(STAMP)
 	$(BIN)/python -m emulator serve --port 5000

@@ -1,0 +1,125 @@
+"""The provider's role grants exactly what its code calls, plus the documented dependencies."""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).parents[2]
+
+#: Permissions the code needs without naming them: each with the reason.
+DEPENDENCIES = {
+    "iam:CreateServiceLinkedRole": "the first CreateReplicationSet creates Incident Manager's role",
+    "kms:DescribeKey": "Incident Manager checks a customer managed key for the caller",
+    "kms:CreateGrant": "Incident Manager takes a grant on a customer managed key",
+    "kms:Decrypt": "Incident Manager reads data under a customer managed key for the caller",
+    "kms:GenerateDataKey": "Incident Manager writes data under a customer managed key",
+    "logs:CreateLogStream": "the Lambda runtime writes the function's logs",
+    "logs:PutLogEvents": "the Lambda runtime writes the function's logs",
+}
+#: Actions with no resource-level permissions, for which Resource "*" is required.
+NO_RESOURCE_LEVEL = {"ssm-incidents:CreateReplicationSet", "ssm-incidents:ListReplicationSets"}
+IAM_PREFIX = {"ssm-incidents": "ssm-incidents", "lambda": "lambda"}
+#: API operations whose IAM action has another name.
+IAM_ACTION = {"lambda:Invoke": "lambda:InvokeFunction"}
+
+
+def statements() -> list[dict[str, Any]]:
+    """Every statement of the role's inline policies and of the policies attached to it."""
+    resources = cfn_yaml.load(str(ROOT / "template.yaml"))["Resources"]
+    documents = [p["PolicyDocument"] for p in resources["ProviderRole"]["Properties"]["Policies"]]
+    documents += [
+        r["Properties"]["PolicyDocument"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::RolePolicy"
+        and r["Properties"]["RoleName"] == {"Ref": "ProviderRole"}
+    ]
+    return [statement for document in documents for statement in document["Statement"]]
+
+
+def granted() -> set[str]:
+    found: set[str] = set()
+    for statement in statements():
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        found.update([actions] if isinstance(actions, str) else actions)
+    return found
+
+
+def calls_in(tree: ast.AST) -> Iterator[tuple[str, str]]:
+    """(service, API operation) of every boto3 client call in a module."""
+    methods = {
+        service: boto3.client(service, region_name="us-east-1").meta.method_to_api_mapping  # type: ignore[call-overload]
+        for service in IAM_PREFIX
+    }
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method, target = node.func.attr, node.func.value
+        if method == "get_paginator" and isinstance(node.args[0], ast.Constant):
+            yield "ssm-incidents", methods["ssm-incidents"][node.args[0].value]
+        elif isinstance(target, ast.Call) and ast.unparse(target.func) == "boto3.client":
+            service = target.args[0].value  # type: ignore[attr-defined]
+            yield service, methods[service][method]
+        elif method in methods["ssm-incidents"]:
+            yield "ssm-incidents", methods["ssm-incidents"][method]
+
+
+def used() -> set[str]:
+    return {
+        IAM_ACTION.get(f"{IAM_PREFIX[service]}:{operation}", f"{IAM_PREFIX[service]}:{operation}")
+        for path in (ROOT / "provider").glob("*.py")
+        for service, operation in calls_in(ast.parse(path.read_text()))
+    }
+
+
+def test_the_code_calls_the_replication_set_api_and_invokes_itself() -> None:
+    assert used() == {
+        "ssm-incidents:CreateReplicationSet",
+        "ssm-incidents:ListReplicationSets",
+        "ssm-incidents:GetReplicationSet",
+        "ssm-incidents:UpdateReplicationSet",
+        "ssm-incidents:UpdateDeletionProtection",
+        "ssm-incidents:DeleteReplicationSet",
+        "ssm-incidents:TagResource",
+        "ssm-incidents:UntagResource",
+        "ssm-incidents:ListTagsForResource",
+        "lambda:InvokeFunction",
+    }
+
+
+def test_every_call_is_granted_and_every_grant_is_used() -> None:
+    needed = used() | set(DEPENDENCIES)
+    assert granted() - needed == set(), "granted but never used"
+    assert needed - granted() == set(), "used but not granted"
+
+
+def test_no_wildcard_actions_and_star_resources_only_where_required() -> None:
+    for statement in statements():
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not any("*" in action for action in actions), statement
+        if statement["Resource"] == "*":
+            assert set(actions) <= NO_RESOURCE_LEVEL, statement
+
+
+def test_service_linked_role_and_kms_are_scoped_by_condition() -> None:
+    by_action = {
+        a: s
+        for s in statements()
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert by_action["iam:CreateServiceLinkedRole"]["Condition"] == {
+        "StringEquals": {"iam:AWSServiceName": "ssm-incidents.amazonaws.com"}
+    }
+    for action in ("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"):
+        assert by_action[action]["Condition"] == {
+            "StringLike": {"kms:ViaService": "ssm-incidents.*.amazonaws.com"}
+        }
+    assert by_action["lambda:InvokeFunction"]["Resource"] == {
+        "Fn::GetAtt": ["ProviderFunction", "Arn"]
+    }

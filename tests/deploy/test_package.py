@@ -1,0 +1,61 @@
+"""`make package` builds a zip with the provider and its runtime dependencies only, and the
+handler imports from it."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+#: What the python3.13 Lambda runtime itself provides (boto3 and its dependencies).
+RUNTIME_PACKAGES = ["boto3", "botocore", "s3transfer", "dateutil", "urllib3", "six.py", "jmespath"]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package.py"), "--out", str(out)], check=True
+    )
+    return out / "provider.zip"
+
+
+def test_zip_holds_only_the_provider_and_its_runtime_dependencies(archive: Path) -> None:
+    names = zipfile.ZipFile(archive).namelist()
+    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top == {
+        "provider",
+        "crhelper",
+        "aws_lambda_powertools",
+        "jmespath",
+        "typing_extensions.py",
+    }
+    assert "provider/app.py" in names
+    assert not any(
+        part in name for name in names for part in ("tests/", "emulator/", "moto/", "__pycache__")
+    )
+
+
+def test_handler_imports_from_the_zip_beside_only_the_lambda_runtimes_packages(
+    archive: Path, tmp_path: Path
+) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
+    for package in RUNTIME_PACKAGES:
+        (runtime / package).symlink_to(site / package)
+    check = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
+        "import provider.app as app, crhelper, aws_lambda_powertools; "
+        "modules = (app, crhelper, aws_lambda_powertools); "
+        "assert all(m.__file__.startswith(sys.argv[1]) for m in modules); "
+        "assert callable(app.lambda_handler); print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", check, str(archive), str(runtime)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

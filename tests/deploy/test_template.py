@@ -1,0 +1,58 @@
+"""The SAM template and the README's deployment steps agree on names, exports and settings."""
+
+import re
+from pathlib import Path
+
+from cfnlint.decode import cfn_yaml
+
+from provider.settings import settings
+
+ROOT = Path(__file__).parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def template() -> dict:  # type: ignore[type-arg]
+    return cfn_yaml.load(str(ROOT / "template.yaml"))  # type: ignore[no-any-return]
+
+
+def test_function_runs_python_313_on_arm64_with_the_packaged_handler() -> None:
+    function = template()["Resources"]["ProviderFunction"]
+    assert template()["Transform"] == "AWS::Serverless-2016-10-31"
+    properties = function["Properties"]
+    assert (properties["Runtime"], properties["Architectures"]) == ("python3.13", ["arm64"])
+    assert properties["Handler"] == "provider.app.lambda_handler"
+    assert properties["CodeUri"] == "build/lambda"  # what `make package` writes
+    assert properties["LoggingConfig"] == {"LogGroup": {"Ref": "ProviderLogGroup"}}
+
+
+def test_timeout_leaves_room_to_hand_off_before_lambda_stops_the_invocation() -> None:
+    timeout = template()["Resources"]["ProviderFunction"]["Properties"]["Timeout"]
+    assert timeout > 2 * settings().handoff_seconds
+
+
+def test_logs_go_to_a_retained_group_with_a_retention_parameter() -> None:
+    group = template()["Resources"]["ProviderLogGroup"]
+    assert group["DeletionPolicy"] == "Retain"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+    variables = template()["Resources"]["ProviderFunction"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+
+
+def test_service_token_is_exported_as_the_readme_and_examples_say() -> None:
+    output = template()["Outputs"]["ServiceToken"]
+    assert output["Value"] == {"Fn::GetAtt": ["ProviderFunction", "Arn"]}
+    assert output["Export"]["Name"] == {
+        "Fn::If": [
+            "ExportUnderStackName",
+            {"Fn::Sub": "${AWS::StackName}-ServiceToken"},
+            {"Ref": "ServiceTokenExportName"},
+        ]
+    }
+    stack_name = re.search(r"--stack-name (\S+)", README)
+    assert stack_name, "the README's deploy command names the stack"
+    assert f"!ImportValue {stack_name.group(1)}-ServiceToken" in README
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        parameters = cfn_yaml.load(str(example))["Parameters"]
+        assert parameters["ProviderStackName"]["Default"] == stack_name.group(1), example.name
