@@ -28,7 +28,7 @@ package: $(STAMP)
 	$(BIN)/python scripts/package.py
 
 serve: $(STAMP)
-	$(BIN)/python -m emulator serve --port 5000
+	$(BIN)/python -m emulator serve --port 5000 --transition-seconds 3
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

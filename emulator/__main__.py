@@ -1,8 +1,10 @@
 """Command line: ``python -m emulator serve --port N``."""
 
 import argparse
+import sys
 
 from . import server
+from .stack import cli as stack_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,9 +19,19 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="how long CREATING, UPDATING and DELETING last (default: instant)",
     )
+    stack = commands.add_parser("stack", help="deploy, update or delete a stack locally")
+    stack_cli.add_arguments(stack)
+    demo = commands.add_parser("demo", help="run the example stack's whole lifecycle")
+    demo.add_argument("--transition-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     if args.command == "serve":
         server.serve_forever(args.host, args.port, args.transition_seconds)
+    elif args.command == "stack":
+        sys.exit(stack_cli.run(args))
+    elif args.command == "demo":
+        from .stack import demo as story  # noqa: PLC0415 - only this command needs it
+
+        sys.exit(story.run(args.transition_seconds))
 
 
 if __name__ == "__main__":

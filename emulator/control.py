@@ -14,6 +14,8 @@ State lives in the account's backend, so ``mock_aws()`` starts every test from a
 """
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from botocore.loaders import create_loader
@@ -94,3 +96,14 @@ def mutating_calls(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
 
 def reset_call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
     backend(account_id).calls.clear()
+
+
+@contextmanager
+def uncounted(account_id: str = DEFAULT_ACCOUNT_ID) -> Iterator[None]:
+    """Calls made inside (a test's or the demo's own checks) are left out of call_counts()."""
+    found = backend(account_id)
+    found.counting = False
+    try:
+        yield
+    finally:
+        found.counting = True

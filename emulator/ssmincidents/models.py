@@ -117,6 +117,7 @@ class SsmIncidentsBackend(BaseBackend):
         self.faults: dict[str, deque[Fault]] = {}
         self.failing_transition_message: str | None = None
         self.calls: Counter[str] = Counter()
+        self.counting = True
 
     # -- clock, calls and faults -------------------------------------------------------------
 
@@ -129,7 +130,8 @@ class SsmIncidentsBackend(BaseBackend):
 
     def observe(self, operation: str) -> None:
         """Count a call, then raise the fault injected for it, if any."""
-        self.calls[operation] += 1
+        if self.counting:
+            self.calls[operation] += 1
         queue = self.faults.get(operation)
         if not queue:
             return

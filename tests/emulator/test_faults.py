@@ -72,3 +72,10 @@ def test_injecting_an_unknown_operation_or_error_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match=r"unknown|cannot inject"):
         control.inject_fault(operation, code)
+
+
+def test_uncounted_calls_are_left_out_of_the_counts(incidents: SSMIncidentsClient) -> None:
+    incidents.list_replication_sets()
+    with control.uncounted():
+        incidents.list_replication_sets()
+    assert control.call_counts() == {"ListReplicationSets": 1}

@@ -9,16 +9,15 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from emulator import server
+from emulator.server import EmulatorServer
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    running: ThreadedMotoServer = server.start(port=0)
-    host, port = running.get_host_and_port()
-    yield f"http://{host}:{port}"
+    running: EmulatorServer = server.start(port=0)
+    yield running.url
     running.stop()
 
 

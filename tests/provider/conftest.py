@@ -14,16 +14,16 @@ from botocore.config import Config
 from botocore.retries.standard import ExponentialBackoff
 
 from emulator import control
-from provider import app
-from provider.incidents import IncidentsApi
-from provider.settings import SERVICE, settings
-from tests.cloudformation import (
+from emulator.stack.protocol import (
     FakeClock,
     FakeContext,
     ResponseEndpoint,
     make_event,
     response_endpoint,
 )
+from provider import app
+from provider.incidents import IncidentsApi
+from provider.settings import SERVICE, settings
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,18 @@
-"""CloudFormation's side of the protocol, for tests and the local runner's checks.
+"""CloudFormation's side of the custom resource protocol, for the local runner and the tests.
 
 One builder makes events the way CloudFormation does; a loopback HTTP endpoint receives the
-responses; a fake Lambda context tells the remaining time on a clock the test controls.
+responses; a Lambda context stub tells the remaining time on a clock the caller chooses.
 """
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 ACCOUNT = "123456789012"
@@ -47,8 +48,8 @@ class ResponseEndpoint:
     #: statuses to answer with before accepting (e.g. [503, 503]); consumed one per request
     failures: list[int] = field(default_factory=list)
 
-    def url_for(self, request_id: str, logical_id: str) -> str:
-        key = quote(f"{STACK_ID}|{logical_id}|{request_id}", safe="")
+    def url_for(self, request_id: str, logical_id: str, stack_id: str = STACK_ID) -> str:
+        key = quote(f"{stack_id}|{logical_id}|{request_id}", safe="")
         return f"{self.origin}/cloudformation-custom-resource-response-useast1/{key}?{SECRET_QUERY}"
 
     def for_request(self, request_id: str) -> list[dict[str, Any]]:
@@ -85,6 +86,14 @@ def response_endpoint() -> Iterator[ResponseEndpoint]:
         thread.join()
 
 
+class RealClock:
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
 class FakeClock:
     """Wall time that moves only when the code under test sleeps."""
 
@@ -102,11 +111,15 @@ class FakeClock:
         self._on_sleep(seconds)
 
 
+class Clock(Protocol):
+    def time(self) -> float: ...
+
+
 @dataclass
 class FakeContext:
     """The parts of a Lambda context the provider and Powertools read."""
 
-    clock: FakeClock
+    clock: Clock
     timeout_seconds: float = 900
     function_name: str = "IncidentReplicationSetProvider"
     memory_limit_in_mb: int = 256
@@ -130,21 +143,24 @@ def make_event(
     old_properties: dict[str, Any] | None = None,
     logical_id: str = "ReplicationSet",
     request_id: str | None = None,
+    stack_id: str = STACK_ID,
+    resource_type: str = "Custom::IncidentReplicationSet",
+    service_token: str = SERVICE_TOKEN,
 ) -> dict[str, Any]:
     """An event shaped as CloudFormation sends it (ServiceToken inside ResourceProperties)."""
     request_id = request_id or str(uuid.uuid4())
     event: dict[str, Any] = {
         "RequestType": request_type,
-        "ServiceToken": SERVICE_TOKEN,
-        "ResponseURL": endpoint.url_for(request_id, logical_id),
-        "StackId": STACK_ID,
+        "ServiceToken": service_token,
+        "ResponseURL": endpoint.url_for(request_id, logical_id, stack_id),
+        "StackId": stack_id,
         "RequestId": request_id,
         "LogicalResourceId": logical_id,
-        "ResourceType": "Custom::IncidentReplicationSet",
-        "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **(properties or {})},
+        "ResourceType": resource_type,
+        "ResourceProperties": {"ServiceToken": service_token, **(properties or {})},
     }
     if physical_id is not None:
         event["PhysicalResourceId"] = physical_id
     if old_properties is not None:
-        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old_properties}
+        event["OldResourceProperties"] = {"ServiceToken": service_token, **old_properties}
     return event

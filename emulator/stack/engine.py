@@ -1,0 +1,422 @@
+"""CloudFormation's stack lifecycle, as far as templates of custom resources need it.
+
+Create (with ROLLBACK on failure), update (with UPDATE_ROLLBACK on failure, and the cleanup
+phase that deletes replaced and removed resources) and delete, each emitting the events the
+CloudFormation console shows. Custom resources get real-shaped events through ``invoke`` and
+their answer is what the provider PUT to the ResponseURL; AWS resources go to moto through
+:mod:`emulator.stack.resolver`. Only what a consumer stack of this provider meets is modelled:
+no change sets, no nested stacks, no transforms, one resource at a time.
+"""
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .protocol import ResponseEndpoint, make_event
+from .resolver import CustomResource, Placeholder, Resolver
+from .template import Template, TemplateError, creation_order, load
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # an event -> the response CloudFormation got
+UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    timestamp: datetime
+    stack_name: str
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+
+
+@dataclass
+class Resource:
+    logical_id: str
+    definition: Template
+    properties: dict[str, Any]  # resolved
+    handle: Any  # CustomResource, a moto model or a Placeholder
+
+    @property
+    def resource_type(self) -> str:
+        return str(self.definition["Type"])
+
+    @property
+    def physical_id(self) -> str:
+        return str(self.handle.physical_resource_id)
+
+    @property
+    def custom(self) -> bool:
+        return is_custom(self.resource_type)
+
+
+class ResourceFailed(Exception):
+    def __init__(self, logical_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.logical_id, self.reason = logical_id, reason
+
+
+def is_custom(resource_type: str) -> bool:
+    return (
+        resource_type.startswith("Custom::")
+        or resource_type == "AWS::CloudFormation::CustomResource"
+    )
+
+
+@dataclass
+class Cloud:
+    """One account and Region where stacks run, with the provider and CloudFormation's bucket."""
+
+    invoke: Invoke
+    endpoint: ResponseEndpoint
+    service_token: str
+    on_event: Callable[[StackEvent], None]
+    account_id: str = "123456789012"
+    region: str = "us-east-1"
+    exports: dict[str, str] = field(default_factory=dict)
+
+
+class Stack:
+    def __init__(self, name: str, cloud: Cloud) -> None:
+        self.name = name
+        self.cloud = cloud
+        self.stack_id = (
+            f"arn:aws:cloudformation:{cloud.region}:{cloud.account_id}:stack/{name}/{uuid.uuid4()}"
+        )
+        self.status = "REVIEW_IN_PROGRESS"
+        self.template: Template = {"Resources": {}}
+        self.parameters: dict[str, str] = {}
+        self.resources: dict[str, Resource] = {}
+        self.outputs: dict[str, Any] = {}
+        self.exported: list[str] = []
+        self.events: list[StackEvent] = []
+
+    # -- the three stack operations --------------------------------------------------------
+
+    def create(self, template_text: str, parameters: Mapping[str, str]) -> str:
+        if self.status != "REVIEW_IN_PROGRESS":
+            raise TemplateError(f"Stack [{self.name}] already exists")
+        template = load(template_text)
+        resolver = self._resolver(template, parameters)
+        self._stack_event("CREATE_IN_PROGRESS", "User Initiated")
+        try:
+            for logical_id in creation_order(template):
+                self._create(resolver, template, logical_id)
+        except ResourceFailed as failure:
+            self._stack_event(
+                "ROLLBACK_IN_PROGRESS",
+                f"The following resource(s) failed to create: [{failure.logical_id}]. "
+                "Rollback requested by user.",
+            )
+            self._delete_all(resolver)
+            self._stack_event("ROLLBACK_COMPLETE")
+            return self.status
+        self.template, self.parameters = template, dict(parameters)
+        self._publish_outputs(resolver)
+        self._stack_event("CREATE_COMPLETE")
+        return self.status
+
+    def update(self, template_text: str, parameters: Mapping[str, str]) -> str:
+        if self.status not in UPDATABLE:
+            raise TemplateError(
+                f"Stack:{self.stack_id} is in {self.status} state and can not be updated."
+            )
+        template = load(template_text)
+        resolver = self._resolver(template, parameters)
+        self._stack_event("UPDATE_IN_PROGRESS", "User Initiated")
+        before = dict(self.resources)
+        attempted: list[tuple[str, dict[str, Any]]] = []  # (logical id, properties tried)
+        created: list[str] = []
+        try:
+            for logical_id in creation_order(template):
+                definition = template["Resources"][logical_id]
+                if not resolver.condition(definition.get("Condition")):
+                    continue
+                if logical_id not in self.resources:
+                    created.append(logical_id)
+                    self._create(resolver, template, logical_id)
+                else:
+                    self._update(resolver, definition, logical_id, attempted)
+        except ResourceFailed as failure:
+            self._roll_back_update(failure, before, attempted, created)
+            return self.status
+        self._stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        for old in before.values():
+            if self.resources.get(old.logical_id) is not old and old.physical_id != self._physical(
+                old.logical_id
+            ):
+                self._delete(old, cleanup=True)  # replaced during the update
+        self._remove_absent(template, resolver)
+        self.template, self.parameters = template, dict(parameters)
+        self._publish_outputs(resolver)
+        self._stack_event("UPDATE_COMPLETE")
+        return self.status
+
+    def delete(self) -> str:
+        self._stack_event("DELETE_IN_PROGRESS", "User Initiated")
+        resolver = self._resolver(self.template, self.parameters)
+        if not self._delete_all(resolver):
+            self._stack_event("DELETE_FAILED", "The following resource(s) failed to delete: "
+                              f"[{', '.join(sorted(self.resources))}].")  # fmt: skip
+            return self.status
+        for name in self.exported:
+            self.cloud.exports.pop(name, None)
+        self._stack_event("DELETE_COMPLETE")
+        return self.status
+
+    # -- resources -------------------------------------------------------------------------
+
+    def _create(self, resolver: Resolver, template: Template, logical_id: str) -> None:
+        definition = template["Resources"][logical_id]
+        if not resolver.condition(definition.get("Condition")):
+            return
+        kind = definition["Type"]
+        self._event(logical_id, kind, "CREATE_IN_PROGRESS")
+        note = ""
+        try:
+            properties = resolver.resolve(definition.get("Properties", {}))
+            if is_custom(kind):
+                response = self._call("Create", logical_id, kind, properties)
+                handle: Any = CustomResource(
+                    response["PhysicalResourceId"], response.get("Data") or {}
+                )
+                self._keep(resolver, Resource(logical_id, definition, properties, handle))
+                if response["Status"] != "SUCCESS":
+                    raise ResourceFailed(logical_id, response.get("Reason", ""))
+            else:
+                handle = resolver.create_aws_resource(logical_id, definition)
+                self._keep(resolver, Resource(logical_id, definition, properties, handle))
+                if isinstance(handle, Placeholder):
+                    note = (
+                        "Not emulated (moto has no model of this type): recorded with a made-up id"
+                    )
+        except ResourceFailed as failure:
+            self._event(logical_id, kind, "CREATE_FAILED", failure.reason)
+            raise
+        except Exception as error:  # a template or moto error: the resource fails, as in AWS
+            self._event(logical_id, kind, "CREATE_FAILED", str(error))
+            raise ResourceFailed(logical_id, str(error)) from error
+        self._event(logical_id, kind, "CREATE_COMPLETE", note)
+
+    def _update(
+        self,
+        resolver: Resolver,
+        definition: Template,
+        logical_id: str,
+        attempted: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        current = self.resources[logical_id]
+        kind = definition["Type"]
+        try:
+            properties = resolver.resolve(definition.get("Properties", {}))
+        except TemplateError as error:
+            self._event(logical_id, kind, "UPDATE_FAILED", str(error))
+            raise ResourceFailed(logical_id, str(error)) from error
+        if kind != current.resource_type:
+            self._event(
+                logical_id, kind, "UPDATE_FAILED", "Update of resource type is not permitted"
+            )
+            raise ResourceFailed(logical_id, "Update of resource type is not permitted")
+        if properties == current.properties:
+            return
+        self._event(logical_id, kind, "UPDATE_IN_PROGRESS")
+        attempted.append((logical_id, properties))
+        if current.custom:
+            response = self._call("Update", logical_id, kind, properties, current=current)
+            if response["Status"] != "SUCCESS":
+                self._event(logical_id, kind, "UPDATE_FAILED", response.get("Reason", ""))
+                raise ResourceFailed(logical_id, response.get("Reason", ""))
+            handle: Any = CustomResource(response["PhysicalResourceId"], response.get("Data") or {})
+        else:  # moto's models mostly cannot update in place: replace, as CloudFormation may
+            handle = resolver.create_aws_resource(logical_id, definition)
+        self._keep(resolver, Resource(logical_id, definition, properties, handle))
+        reason = "" if handle.physical_resource_id == current.physical_id else (
+            "Requested update required the provider to create a new physical resource"
+        )  # fmt: skip
+        self._event(logical_id, kind, "UPDATE_COMPLETE", reason)
+
+    def _roll_back_update(
+        self,
+        failure: ResourceFailed,
+        before: dict[str, Resource],
+        attempted: list[tuple[str, dict[str, Any]]],
+        created: list[str],
+    ) -> None:
+        self._stack_event(
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            f"The following resource(s) failed to update: [{failure.logical_id}].",
+        )
+        resolver = self._resolver(self.template, self.parameters)
+        for logical_id, resource in before.items():
+            resolver.put(logical_id, resource.handle)
+        superseded: list[Resource] = []  # ids the failed update made, that the rollback replaced
+        for logical_id, tried in reversed(attempted):
+            previous, now = before[logical_id], self.resources[logical_id]
+            self._event(logical_id, previous.resource_type, "UPDATE_IN_PROGRESS")
+            if previous.custom:
+                response = self._call(
+                    "Update",
+                    logical_id,
+                    previous.resource_type,
+                    previous.properties,
+                    current=now,
+                    old_properties=tried,
+                )
+                if response["Status"] != "SUCCESS":
+                    self._event(
+                        logical_id,
+                        previous.resource_type,
+                        "UPDATE_FAILED",
+                        response.get("Reason", ""),
+                    )
+                    self._stack_event("UPDATE_ROLLBACK_FAILED", response.get("Reason", ""))
+                    return
+                handle: Any = CustomResource(
+                    response["PhysicalResourceId"], response.get("Data") or {}
+                )
+                self.resources[logical_id] = Resource(
+                    logical_id, previous.definition, previous.properties, handle
+                )
+            else:
+                self.resources[logical_id] = previous
+            if now.physical_id != self.resources[logical_id].physical_id:
+                superseded.append(now)
+            self._event(logical_id, previous.resource_type, "UPDATE_COMPLETE")
+        for logical_id in reversed(created):
+            if logical_id in self.resources:
+                self._delete(self.resources[logical_id], cleanup=False)
+        self._stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        for resource in superseded:
+            self._delete(resource, cleanup=True, resolver=resolver)
+        self._stack_event("UPDATE_ROLLBACK_COMPLETE")
+
+    def _remove_absent(self, template: Template, resolver: Resolver) -> None:
+        wanted = {
+            name
+            for name, definition in template["Resources"].items()
+            if resolver.condition(definition.get("Condition"))
+        }
+        order = (
+            creation_order(self.template) if self.template["Resources"] else list(self.resources)
+        )
+        for logical_id in reversed(order):
+            if logical_id in self.resources and logical_id not in wanted:
+                self._delete(self.resources[logical_id], cleanup=True)
+
+    def _delete_all(self, resolver: Resolver) -> bool:
+        """Delete every resource, last created first; False at the first that fails."""
+        for logical_id in reversed(list(self.resources)):
+            if not self._delete(self.resources[logical_id], cleanup=False, resolver=resolver):
+                return False
+        return True
+
+    def _delete(
+        self, resource: Resource, *, cleanup: bool, resolver: Resolver | None = None
+    ) -> bool:
+        kind, logical_id = resource.resource_type, resource.logical_id
+        if resource.definition.get("DeletionPolicy") == "Retain" and not cleanup:
+            self._event(logical_id, kind, "DELETE_SKIPPED")
+            self.resources.pop(logical_id, None)
+            return True
+        self._event(logical_id, kind, "DELETE_IN_PROGRESS")
+        if resource.custom:
+            response = self._call("Delete", logical_id, kind, resource.properties, current=resource)
+            if response["Status"] != "SUCCESS":
+                self._event(logical_id, kind, "DELETE_FAILED", response.get("Reason", ""))
+                return False
+        else:
+            (resolver or self._resolver(self.template, self.parameters)).delete_aws_resource(
+                resource.handle, resource.definition
+            )
+        if self.resources.get(logical_id) is resource:
+            del self.resources[logical_id]
+        self._event(logical_id, kind, "DELETE_COMPLETE")
+        return True
+
+    def _call(
+        self,
+        request_type: str,
+        logical_id: str,
+        kind: str,
+        properties: dict[str, Any],
+        *,
+        current: Resource | None = None,
+        old_properties: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request to the custom resource's provider; return what CloudFormation got."""
+        token = properties.get("ServiceToken")
+        physical_id = current.physical_id if current else None
+        if token != self.cloud.service_token:
+            return {
+                "Status": "FAILED",
+                "PhysicalResourceId": physical_id or f"{self.name}-{logical_id}",
+                "Reason": f"ServiceToken {token!r} is not the local provider "
+                f"({self.cloud.service_token})",
+            }
+        if request_type == "Update" and old_properties is None and current:
+            old_properties = current.properties
+        event = make_event(
+            request_type,
+            {k: v for k, v in properties.items() if k != "ServiceToken"},
+            self.cloud.endpoint,
+            physical_id=physical_id,
+            old_properties=(
+                {k: v for k, v in old_properties.items() if k != "ServiceToken"}
+                if old_properties is not None
+                else None
+            ),
+            logical_id=logical_id,
+            stack_id=self.stack_id,
+            resource_type=kind,
+            service_token=token,
+        )
+        return self.cloud.invoke(event)
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _resolver(self, template: Template, parameters: Mapping[str, str]) -> Resolver:
+        resolver = Resolver(
+            stack_id=self.stack_id,
+            stack_name=self.name,
+            template=template,
+            parameters=parameters,
+            exports=self.cloud.exports,
+            account_id=self.cloud.account_id,
+            region=self.cloud.region,
+        )
+        for logical_id, resource in self.resources.items():
+            resolver.put(logical_id, resource.handle)
+        return resolver
+
+    def _keep(self, resolver: Resolver, resource: Resource) -> None:
+        self.resources[resource.logical_id] = resource
+        resolver.put(resource.logical_id, resource.handle)
+
+    def _physical(self, logical_id: str) -> str | None:
+        resource = self.resources.get(logical_id)
+        return resource.physical_id if resource else None
+
+    def _publish_outputs(self, resolver: Resolver) -> None:
+        for name in self.exported:
+            self.cloud.exports.pop(name, None)
+        self.outputs, self.exported = {}, []
+        for name, output in (self.template.get("Outputs") or {}).items():
+            if not resolver.condition(output.get("Condition")):
+                continue
+            value = resolver.resolve(output["Value"])
+            self.outputs[name] = value
+            if "Export" in output:
+                export = str(resolver.resolve(output["Export"]["Name"]))
+                self.cloud.exports[export] = value
+                self.exported.append(export)
+
+    def _stack_event(self, status: str, reason: str = "") -> None:
+        self.status = status
+        self._event(self.name, "AWS::CloudFormation::Stack", status, reason)
+
+    def _event(self, logical_id: str, kind: str, status: str, reason: str = "") -> None:
+        event = StackEvent(datetime.now(UTC), self.name, logical_id, kind, status, reason)
+        self.events.append(event)
+        self.cloud.on_event(event)

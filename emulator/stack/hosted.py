@@ -1,0 +1,77 @@
+"""Stacks kept by the emulator server, so that `stack deploy`, `update` and `delete` can be
+separate commands: the server holds the stacks, moto's state and the provider; each command
+posts one operation and prints the events the server streams back as they happen.
+"""
+
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .console import format_event
+from .engine import Cloud, Stack
+from .template import TemplateError
+
+PATH = "/_local/stacks"
+EXPECTED = {"create": "CREATE_COMPLETE", "update": "UPDATE_COMPLETE", "delete": "DELETE_COMPLETE"}
+StartResponse = Callable[..., Any]
+
+
+class StackService:
+    """A WSGI endpoint that runs one stack operation at a time and streams its events."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+        self.stacks: dict[str, Stack] = {}
+        self._one_at_a_time = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            request = json.loads(environ["wsgi.input"].read(length))
+        except ValueError:
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"ERROR the request body is not JSON\n"]
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return self._stream(request)
+
+    def _stream(self, request: dict[str, Any]) -> Iterator[bytes]:
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def work() -> None:
+            with self._one_at_a_time:
+                self.cloud.on_event = lambda event: lines.put(format_event(event))
+                try:
+                    lines.put(f"STATUS {self.operate(request)}")
+                except (TemplateError, KeyError) as error:
+                    lines.put(f"ERROR {error}")
+                except Exception as error:
+                    lines.put(f"ERROR {type(error).__name__}: {error}")
+                finally:
+                    lines.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (line := lines.get()) is not None:
+            yield f"{line}\n".encode()
+
+    def operate(self, request: dict[str, Any]) -> str:
+        operation, name = request.get("operation"), str(request.get("stack", ""))
+        parameters = {str(k): str(v) for k, v in (request.get("parameters") or {}).items()}
+        stack = self.stacks.get(name)
+        if operation == "create":
+            if stack is not None:
+                raise TemplateError(f"Stack [{name}] already exists ({stack.status})")
+            stack = self.stacks[name] = Stack(name, self.cloud)
+            status = stack.create(request["template"], parameters)
+        elif stack is None:
+            raise TemplateError(f"Stack with id {name} does not exist")
+        elif operation == "update":
+            status = stack.update(request["template"], parameters)
+        elif operation == "delete":
+            status = stack.delete()
+        else:
+            raise TemplateError(f"unknown operation {operation!r}; use one of {sorted(EXPECTED)}")
+        if status in ("DELETE_COMPLETE", "ROLLBACK_COMPLETE") and operation == "delete":
+            del self.stacks[name]
+        return status

@@ -1,0 +1,92 @@
+"""Reading a template: YAML or JSON with CloudFormation's short-form tags, and resource order.
+
+The short forms (``!Ref``, ``!Sub``...) become their long forms with moto's own tag
+constructor, on a loader of our own so that PyYAML's global loaders are left alone.
+"""
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+from moto.cloudformation.utils import yaml_tag_constructor
+
+Template = dict[str, Any]
+SUB_REFERENCE = re.compile(r"\$\{(?!!)([A-Za-z0-9_:]+)(?:\.[A-Za-z0-9_.]+)?\}")
+
+
+class TemplateError(ValueError):
+    """The template cannot be run: what CloudFormation would answer as a ValidationError."""
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_multi_constructor("", yaml_tag_constructor)  # moto's constructor wants "!Sub"
+
+
+def load(text: str) -> Template:
+    """Parse a template; TemplateError says what is wrong with it."""
+    try:
+        parsed = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _Loader)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise TemplateError(f"Template format error: {error}") from error
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
+        raise TemplateError("Template format error: At least one Resources member must be defined.")
+    if parsed.get("Transform"):
+        raise TemplateError("The local runner does not expand transforms (Transform).")
+    return parsed
+
+
+def references(value: Any) -> Iterator[str]:
+    """Every name a value refers to: Ref, Fn::GetAtt and ${...} in Fn::Sub."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                yield item
+            elif key == "Fn::GetAtt":
+                yield item[0] if isinstance(item, list) else str(item).split(".")[0]
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                yield from SUB_REFERENCE.findall(text) if isinstance(text, str) else ()
+                if isinstance(item, list):
+                    yield from references(item[1])
+            else:
+                yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def dependencies(template: Template, logical_id: str) -> set[str]:
+    """The resources ``logical_id`` needs first: DependsOn plus every reference."""
+    resources = template["Resources"]
+    definition = resources[logical_id]
+    depends_on = definition.get("DependsOn", [])
+    needed = set([depends_on] if isinstance(depends_on, str) else depends_on)
+    needed |= set(references(definition.get("Properties", {})))
+    return {name for name in needed if name in resources and name != logical_id}
+
+
+def creation_order(template: Template) -> list[str]:
+    """Resources in an order where each comes after what it depends on."""
+    resources = template["Resources"]
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise TemplateError(f"Circular dependency between resources: {sorted(visiting)}")
+        visiting.add(name)
+        for needed in sorted(dependencies(template, name)):
+            visit(needed)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in resources:
+        visit(name)
+    return order
