@@ -17,7 +17,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
+import boto3
 from botocore.loaders import create_loader
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
@@ -107,3 +109,22 @@ def uncounted(account_id: str = DEFAULT_ACCOUNT_ID) -> Iterator[None]:
         yield
     finally:
         found.counting = True
+
+
+def replication_set(region: str = "us-east-1") -> dict[str, Any] | None:
+    """The account's set, with its tags, read through boto3 and left out of the call counts:
+    what a test or the demo checks after the provider has run."""
+    client = boto3.client("ssm-incidents", region_name=region)
+    with uncounted():
+        arns = client.list_replication_sets()["replicationSetArns"]
+        if not arns:
+            return None
+        found: dict[str, Any] = dict(client.get_replication_set(arn=arns[0])["replicationSet"])
+        found["tags"] = client.list_tags_for_resource(resourceArn=arns[0])["tags"]
+    return found
+
+
+def region_keys(region: str = "us-east-1") -> dict[str, str]:
+    """Region name -> sseKmsKeyId of the account's set ({} when there is none)."""
+    found = replication_set(region) or {}
+    return {name: info["sseKmsKeyId"] for name, info in found.get("regionMap", {}).items()}

@@ -39,19 +39,7 @@ class Step:
 
 
 def replication_set() -> dict[str, Any] | None:
-    """The account's set as the demo's checks see it (these reads are not counted)."""
-    client = boto3.client("ssm-incidents", region_name="us-east-1")
-    with control.uncounted():
-        arns = client.list_replication_sets()["replicationSetArns"]
-        if not arns:
-            return None
-        found: dict[str, Any] = dict(client.get_replication_set(arn=arns[0])["replicationSet"])
-        found["tags"] = client.list_tags_for_resource(resourceArn=arns[0])["tags"]
-    return found
-
-
-def keys(found: dict[str, Any] | None) -> dict[str, str]:
-    return {name: r["sseKmsKeyId"] for name, r in (found or {}).get("regionMap", {}).items()}
+    return control.replication_set()
 
 
 def arn() -> str | None:
@@ -63,7 +51,7 @@ def status_is(status: str) -> bool:
 
 
 def regions_are(*names: str) -> bool:
-    return sorted(keys(replication_set())) == sorted(names)
+    return sorted(control.region_keys()) == sorted(names)
 
 
 def tags_are(tags: dict[str, str]) -> bool:
@@ -122,7 +110,7 @@ def run(transition_seconds: float = 2.0) -> int:
             "CREATE_COMPLETE",
             ("set ACTIVE", lambda: status_is("ACTIVE")),
             ("regions us-east-1, us-west-2", lambda: regions_are("us-east-1", "us-west-2")),
-            ("us-west-2 uses its key", lambda: keys(replication_set()).get("us-west-2") == west),
+            ("us-west-2 uses its key", lambda: control.region_keys().get("us-west-2") == west),
             ("output ReplicationSetArn", lambda: stack.outputs.get("ReplicationSetArn") == arn()),
         )
         step(
@@ -135,7 +123,7 @@ def run(transition_seconds: float = 2.0) -> int:
             ),
             ("tags {team: incident-response}", lambda: tags_are({"team": "incident-response"})),
         )
-        before = keys(replication_set())
+        before = control.region_keys()
         step(
             "Failing update: us-east-2 to a KMS key that does not exist; CloudFormation rolls back",
             lambda: stack.update(text, {**three, "TertiaryKeyArn": MISSING_KEY, "Team": "broken"}),
@@ -144,7 +132,7 @@ def run(transition_seconds: float = 2.0) -> int:
                 "an UPDATE_FAILED event",
                 lambda: any(e.status == "UPDATE_FAILED" for e in stack.events),
             ),
-            ("regions and keys as before", lambda: keys(replication_set()) == before),
+            ("regions and keys as before", lambda: control.region_keys() == before),
             ("tags as before", lambda: tags_are({"team": "incident-response"})),
             ("set ACTIVE", lambda: status_is("ACTIVE")),
         )

@@ -3,7 +3,6 @@
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -30,20 +29,8 @@ def example(name: str) -> str:
     return (EXAMPLES / name).read_text()
 
 
-def replication_set() -> dict[str, Any] | None:
-    client = boto3.client("ssm-incidents", region_name="us-east-1")
-    with control.uncounted():
-        arns = client.list_replication_sets()["replicationSetArns"]
-        if not arns:
-            return None
-        found: dict[str, Any] = dict(client.get_replication_set(arn=arns[0])["replicationSet"])
-        found["tags"] = client.list_tags_for_resource(resourceArn=arns[0])["tags"]
-    return found
-
-
-def region_keys() -> dict[str, str]:
-    found = replication_set() or {}
-    return {name: r["sseKmsKeyId"] for name, r in found.get("regionMap", {}).items()}
+replication_set = control.replication_set
+region_keys = control.region_keys
 
 
 def statuses(events: list[StackEvent], logical_id: str) -> list[str]:
