@@ -5,6 +5,7 @@ This is the one sanctioned way for tests to reach past boto3 into the emulator::
     from emulator import control
 
     control.inject_fault("CreateReplicationSet", "ThrottlingException", count=2)
+    control.inject_fault("GetReplicationSet", "AccessDeniedException", after=1)  # the 2nd call
     control.fail_next_transition("KMS key is pending deletion in us-east-2")
     control.set_transition_seconds(30)   # CREATING/UPDATING/DELETING last 30 s...
     control.advance_clock(30)            # ...on a clock the test can move
@@ -56,16 +57,18 @@ def inject_fault(
     *,
     count: int = 1,
     message: str | None = None,
+    after: int = 0,
     account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> None:
-    """Make the next ``count`` calls of ``operation`` fail with the error ``code``."""
+    """Make ``count`` calls of ``operation`` fail with the error ``code``, after letting the
+    next ``after`` calls through (``after=1``: the second call fails)."""
     if operation not in operation_names():
         raise ValueError(f"unknown ssm-incidents operation {operation!r}")
     if code not in INJECTABLE:
         raise ValueError(f"cannot inject {code!r}; choose one of {sorted(INJECTABLE)}")
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    backend(account_id).inject_fault(operation, code, count, message)
+    if count < 1 or after < 0:
+        raise ValueError("count must be at least 1 and after not negative")
+    backend(account_id).inject_fault(operation, code, count, message, after)
 
 
 def fail_next_transition(message: str, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:

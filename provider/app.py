@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomRes
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
-from . import lifecycle, responder
+from . import envelope, lifecycle, responder
 from .errors import Handoff, ProviderError
 from .incidents import IncidentsApi
 from .settings import SERVICE, settings
@@ -112,6 +112,7 @@ class Provider(CfnResource):
             body,
             extra_origins=config.response_origins,
             attempts=config.response_attempts,
+            sleep=RUNTIME.sleep,
         )
 
     def _cfn_response(self, event: Event) -> None:
@@ -229,6 +230,32 @@ def lambda_handler(event: Event, context: LambdaContext) -> None:
         LogicalResourceId=fields.get("LogicalResourceId"),
         RequestId=fields.get("RequestId"),
     )
-    provider = helper()
-    provider.deferred = False
-    provider(event, context)
+    try:
+        wrong = envelope.problems(event)
+        if wrong:
+            _answer_malformed(fields, "Malformed CloudFormation event: " + "; ".join(wrong))
+            return
+        provider = helper()
+        provider.deferred = False
+        provider(event, context)
+    except Exception as error:  # the last resort: crhelper itself failed
+        logger.exception("unhandled error")
+        _answer_malformed(
+            fields, f"Internal error ({type(error).__name__}); see the provider's logs"
+        )
+
+
+def _answer_malformed(event: Event, reason: str) -> None:
+    url = event.get("ResponseURL")
+    if not isinstance(url, str) or not url:
+        logger.error("no ResponseURL to answer to", extra={"reason": reason})
+        return
+    logger.warning("answering FAILED", extra={"reason": reason})
+    config = settings()
+    responder.send(
+        url,
+        envelope.failed_response(event, reason),
+        extra_origins=config.response_origins,
+        attempts=config.response_attempts,
+        sleep=RUNTIME.sleep,
+    )

@@ -1,5 +1,7 @@
 """Shared fixtures: fake credentials, a loopback-only network, and the emulator under mock_aws."""
 
+import io
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -13,8 +15,19 @@ from mypy_boto3_kms import KMSClient
 from mypy_boto3_ssm_incidents import SSMIncidentsClient
 
 import emulator  # noqa: F401  (registers ssm-incidents with moto)
+from provider.settings import SERVICE
 
 REGION = "us-east-1"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYTESTSECRETKEY"
+#: What must never reach a log: the presigned URL's query, credentials, a KMS key policy.
+SECRETS = (
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "AKIAIOSFODNN7EXAMPLE",
+    SECRET_KEY,
+    "FOOBARSECRET",  # the secret key moto puts in the environment inside mock_aws
+    "IncidentManagerUsesTheKeyForThisAccount",  # a Sid of the example's key policy
+)
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
@@ -25,7 +38,7 @@ def _fake_credentials() -> None:
         os.environ.pop(name, None)
     os.environ.update(
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
         AWS_DEFAULT_REGION=REGION,
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
@@ -47,6 +60,25 @@ def _loopback_only() -> Iterator[None]:
     socket.socket.connect = connect  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_logs() -> Iterator[None]:
+    """Every test doubles as a leak check: nothing any logger emits may carry a secret."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    watched = [logging.getLogger(), logging.getLogger(SERVICE)]
+    for logger in watched:
+        logger.addHandler(handler)
+    yield
+    for logger in watched:
+        logger.removeHandler(handler)
+    leaked = leaked_secrets(stream.getvalue())
+    assert not leaked, f"secrets reached the logs: {leaked}"
+
+
+def leaked_secrets(text: str) -> list[str]:
+    return [secret for secret in SECRETS if secret in text]
 
 
 @pytest.fixture

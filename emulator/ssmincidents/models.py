@@ -69,6 +69,7 @@ class Fault:
     code: str
     message: str | None
     remaining: int
+    skip: int = 0  # calls to let through before failing
 
 
 class ReplicationSet(BaseModel):
@@ -136,6 +137,9 @@ class SsmIncidentsBackend(BaseBackend):
         if not queue:
             return
         fault = queue[0]
+        if fault.skip > 0:
+            fault.skip -= 1
+            return
         fault.remaining -= 1
         if fault.remaining <= 0:
             queue.popleft()
@@ -403,8 +407,10 @@ class SsmIncidentsBackend(BaseBackend):
 
     # -- fault injection (see emulator.control) -----------------------------------------------
 
-    def inject_fault(self, operation: str, code: str, count: int, message: str | None) -> None:
-        self.faults.setdefault(operation, deque()).append(Fault(code, message, count))
+    def inject_fault(
+        self, operation: str, code: str, count: int, message: str | None, after: int = 0
+    ) -> None:
+        self.faults.setdefault(operation, deque()).append(Fault(code, message, count, after))
 
 
 ssmincidents_backends = BackendDict(

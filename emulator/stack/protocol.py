@@ -47,6 +47,7 @@ class ResponseEndpoint:
     deliveries: list[Delivery] = field(default_factory=list)
     #: statuses to answer with before accepting (e.g. [503, 503]); consumed one per request
     failures: list[int] = field(default_factory=list)
+    attempts: int = 0  # every PUT received, accepted or not
 
     def url_for(self, request_id: str, logical_id: str, stack_id: str = STACK_ID) -> str:
         key = quote(f"{stack_id}|{logical_id}|{request_id}", safe="")
@@ -57,12 +58,14 @@ class ResponseEndpoint:
 
 
 @contextmanager
-def response_endpoint() -> Iterator[ResponseEndpoint]:
+def response_endpoint(port: int = 0) -> Iterator[ResponseEndpoint]:
+    """Listen on 127.0.0.1 (``port=0``: any free port) until the block ends."""
     endpoint = ResponseEndpoint()
 
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            endpoint.attempts += 1
             if endpoint.failures:
                 self.send_response(endpoint.failures.pop(0))
                 self.end_headers()
@@ -74,7 +77,7 @@ def response_endpoint() -> Iterator[ResponseEndpoint]:
         def log_message(self, *_: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     host, port = server.server_address[:2]
     endpoint.origin = f"http://{host!s}:{port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

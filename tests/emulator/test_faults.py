@@ -79,3 +79,12 @@ def test_uncounted_calls_are_left_out_of_the_counts(incidents: SSMIncidentsClien
     with control.uncounted():
         incidents.list_replication_sets()
     assert control.call_counts() == {"ListReplicationSets": 1}
+
+
+def test_a_fault_can_let_calls_through_first(incidents: SSMIncidentsClient) -> None:
+    control.inject_fault("ListReplicationSets", "AccessDeniedException", after=2)
+    incidents.list_replication_sets()
+    incidents.list_replication_sets()
+    with raises_aws("AccessDeniedException", 403):
+        incidents.list_replication_sets()
+    assert incidents.list_replication_sets()["replicationSetArns"] == []

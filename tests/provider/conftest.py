@@ -103,6 +103,8 @@ def stack(
         ),
     )
     endpoint.deliveries.clear()
+    endpoint.failures.clear()
+    endpoint.attempts = 0
     control.reset_call_counts()
     yield running
     settings.cache_clear()

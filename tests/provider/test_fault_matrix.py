@@ -1,0 +1,155 @@
+"""Each of Incident Manager's errors at the first, a middle and the last call of Create,
+Update and Delete: transient ones ride through, permanent ones end in one clear FAILED."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator import control
+from tests.provider.conftest import Stack
+
+TRANSIENT = ["ThrottlingException", "InternalServerException"]
+PERMANENT = [
+    "ThrottlingException",
+    "InternalServerException",
+    "AccessDeniedException",
+    "ServiceQuotaExceededException",
+    "ConflictException",
+    "ValidationException",
+]
+ONE = {"Regions": [{"RegionName": "us-east-1"}]}
+BEFORE = {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "env", "Value": "dev"}]}
+AFTER = {
+    "Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-west-2"}],
+    "Tags": [{"Key": "env", "Value": "prod"}],
+    "DeletionProtected": "true",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """Which call to fail: the operation, and how many of its calls go through first."""
+
+    operation: str
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    prepare: Callable[[Stack], str | None]  # returns the physical id, if any
+    act: Callable[[Stack, str | None], dict[str, Any]]
+    calls: dict[str, Call]  # position -> call
+
+
+def sets() -> list[str]:
+    client = boto3.client("ssm-incidents", region_name="us-east-1")
+    with control.uncounted():
+        return client.list_replication_sets()["replicationSetArns"]
+
+
+def existing(stack: Stack) -> str:
+    arn = str(stack.create(BEFORE)["PhysicalResourceId"])
+    control.reset_call_counts()
+    return arn
+
+
+SCENARIOS = [
+    Scenario(
+        "create",
+        lambda stack: None,
+        lambda stack, _: stack.create({**ONE, "DeletionProtected": "true"}),
+        {
+            "first": Call("CreateReplicationSet"),
+            "middle": Call("GetReplicationSet"),
+            "last": Call("UpdateDeletionProtection"),
+        },
+    ),
+    Scenario(
+        "update",
+        existing,
+        lambda stack, arn: stack.update(str(arn), AFTER, old=BEFORE),
+        {
+            "first": Call("GetReplicationSet"),
+            "middle": Call("UpdateReplicationSet"),
+            "last": Call("UpdateDeletionProtection"),
+        },
+    ),
+    Scenario(
+        "delete",
+        existing,
+        lambda stack, arn: stack.delete(str(arn), BEFORE),
+        {
+            "first": Call("GetReplicationSet"),
+            "middle": Call("DeleteReplicationSet"),
+            "last": Call("GetReplicationSet", after=1),
+        },
+    ),
+]
+CASES = [(s, position) for s in SCENARIOS for position in ("first", "middle", "last")]
+
+
+def ids(case: tuple[Scenario, str]) -> str:
+    return f"{case[0].name}-{case[1]}"
+
+
+def expect_final_state(scenario: Scenario, arn: str | None, response: dict[str, Any]) -> None:
+    """What the emulator must hold once a request succeeded."""
+    if scenario.name == "delete":
+        assert sets() == []
+        return
+    assert sets() == [response["PhysicalResourceId"]]
+    found = control.replication_set() or {}
+    assert found["status"] == "ACTIVE"
+    assert found["deletionProtected"] is True
+    if scenario.name == "update":
+        assert response["PhysicalResourceId"] == arn
+        assert sorted(found["regionMap"]) == ["us-east-1", "us-west-2"]
+        assert found["tags"] == {"env": "prod"}
+
+
+@pytest.mark.parametrize("code", TRANSIENT)
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_transient_errors_end_in_success(
+    stack: Stack, case: tuple[Scenario, str], code: str
+) -> None:
+    scenario, position = case
+    arn = scenario.prepare(stack)
+    call = scenario.calls[position]
+    control.inject_fault(call.operation, code, count=2, after=call.after)
+    response = scenario.act(stack, arn)  # Stack.send asserts exactly one response
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    expect_final_state(scenario, arn, response)
+
+
+@pytest.mark.parametrize("code", PERMANENT)
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_permanent_errors_end_in_one_failed_that_names_the_cause(
+    stack: Stack, case: tuple[Scenario, str], code: str
+) -> None:
+    scenario, position = case
+    arn = scenario.prepare(stack)
+    call = scenario.calls[position]
+    control.inject_fault(call.operation, code, count=100, message="injected", after=call.after)
+    response = scenario.act(stack, arn)
+    assert response["Status"] == "FAILED"
+    if (scenario.name, position, code) == ("create", "first", "ServiceQuotaExceededException"):
+        # The service's word for "a set exists"; the provider looks for it and finds none.
+        assert "ListReplicationSets shows none" in response["Reason"]
+    else:
+        assert f"{call.operation} failed with {code}" in response["Reason"]
+        assert "injected" in response["Reason"]
+    if scenario.name == "create":
+        made = sets()
+        # Once the set exists, the answer carries its ARN so that the rollback deletes it.
+        assert response["PhysicalResourceId"] == (
+            made[0] if made else response["PhysicalResourceId"]
+        )
+        assert position != "first" or made == []
+    else:
+        assert response["PhysicalResourceId"] == arn
+        # A Delete that could not confirm the deletion fails; retrying it then succeeds.
+        assert sets() == ([] if (scenario.name, position) == ("delete", "last") else [arn])

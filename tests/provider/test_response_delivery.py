@@ -1,0 +1,137 @@
+"""Delivering the answer: bounded retries on refused connections and 5xx, none on 4xx, and
+only to CloudFormation's S3 response URLs (or an origin explicitly allowed)."""
+
+import socket
+import threading
+from contextlib import ExitStack
+from typing import Any, cast
+
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from emulator.stack.protocol import SECRET_QUERY, FakeContext, response_endpoint
+from provider import app
+from provider.responder import allowed
+from provider.settings import settings
+from tests.provider.conftest import CapturedLogs, Stack
+from tests.provider.test_create import ONE_REGION, all_sets
+
+
+def invoke(stack: Stack, event: dict[str, Any]) -> None:
+    """One invocation, without the harness's one-response assertion."""
+    app.lambda_handler(event, cast(LambdaContext, FakeContext(stack.clock)))
+
+
+def test_5xx_answers_are_retried_until_delivered(stack: Stack) -> None:
+    stack.endpoint.failures[:] = [503, 500]
+    response = stack.create(ONE_REGION)
+    assert response["Status"] == "SUCCESS"
+    assert stack.endpoint.attempts == 3
+    assert stack.clock.slept[-2:] == [1.0, 2.0]  # backoff between attempts
+
+
+def test_an_endpoint_that_always_fails_is_given_up_after_five_attempts(
+    stack: Stack, logs: CapturedLogs
+) -> None:
+    stack.endpoint.failures[:] = [503] * 20
+    invoke(stack, stack.event("Create", ONE_REGION))
+    assert stack.endpoint.attempts == 5
+    assert stack.endpoint.deliveries == []
+    assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
+    assert "gave up sending the response" in logs.provider.getvalue()
+    assert (
+        len(all_sets()) == 1
+    )  # the work itself was done; a retried stack operation adopts nothing
+
+
+def test_a_4xx_answer_is_final(stack: Stack, logs: CapturedLogs) -> None:
+    stack.endpoint.failures[:] = [403]
+    invoke(stack, stack.event("Create", ONE_REGION))
+    assert stack.endpoint.attempts == 1
+    assert "refused the response with HTTP 403; not retrying" in logs.provider.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_refused_connections_are_retried_until_the_endpoint_listens(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("PROVIDER_RESPONSE_ORIGINS", f"http://127.0.0.1:{port}")
+    settings.cache_clear()
+    late: dict[str, Any] = {}
+    listening = threading.Event()
+    with ExitStack() as later:
+
+        def sleep(seconds: float) -> None:
+            stack.clock.slept.append(seconds)
+            if len(stack.clock.slept) == 2 and not listening.is_set():  # after two refusals
+                late["endpoint"] = later.enter_context(response_endpoint(port))
+                listening.set()
+
+        monkeypatch.setattr(app.RUNTIME, "sleep", sleep)
+        event = stack.event("Create", ONE_REGION)
+        event["ResponseURL"] = event["ResponseURL"].replace(
+            stack.endpoint.origin, f"http://127.0.0.1:{port}"
+        )
+        invoke(stack, event)
+        answers = late["endpoint"].for_request(event["RequestId"])
+    assert [a["Status"] for a in answers] == ["SUCCESS"]
+
+
+def test_an_endpoint_that_never_listens_is_given_up(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, logs: CapturedLogs
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("PROVIDER_RESPONSE_ORIGINS", f"http://127.0.0.1:{port}")
+    settings.cache_clear()
+    event = stack.event("Create", ONE_REGION)
+    event["ResponseURL"] = event["ResponseURL"].replace(
+        stack.endpoint.origin, f"http://127.0.0.1:{port}"
+    )
+    invoke(stack, event)  # returns: no endless retry
+    assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
+    assert "gave up sending the response" in logs.provider.getvalue()
+
+
+def test_a_response_url_off_the_allow_list_gets_nothing(stack: Stack, logs: CapturedLogs) -> None:
+    event = stack.event("Create", {"Regions": []})
+    event["ResponseURL"] = f"https://collector.example.com/cfn?{SECRET_QUERY}"
+    invoke(stack, event)
+    assert stack.endpoint.attempts == 0
+    text = logs.provider.getvalue()
+    assert "refusing to send the response to https://collector.example.com/cfn" in text
+    assert "X-Amz-Signature" not in text
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k?x=1", True),
+        (
+            "https://cloudformation-custom-resource-response-uswest2.s3-us-west-2.amazonaws.com/k",
+            True,
+        ),
+        ("https://s3.eu-west-1.amazonaws.com/bucket/key", True),
+        (
+            "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/k",
+            True,
+        ),
+        ("http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k", False),
+        ("https://s3.amazonaws.com.example.com/k", False),
+        ("https://example.com/s3.amazonaws.com", False),
+        ("https://lambda.us-east-1.amazonaws.com/k", False),
+        ("http://127.0.0.1:8080/k", False),
+    ],
+)
+def test_only_s3_response_urls_are_allowed_by_default(url: str, expected: bool) -> None:
+    assert allowed(url) is expected
+
+
+def test_an_explicitly_allowed_origin_is_accepted() -> None:
+    assert allowed("http://127.0.0.1:8080/k?a=b", ["http://127.0.0.1:8080"])
+    assert not allowed("http://127.0.0.1:8081/k", ["http://127.0.0.1:8080"])
