@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo serve package clean
+.PHONY: test lint demo serve package bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/python -m emulator demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 package: $(STAMP)
 	$(BIN)/python scripts/package.py

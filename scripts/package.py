@@ -23,7 +23,7 @@ def build(out: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
          "--target", str(staging), "--no-deps", "--only-binary=:all:",
          "--platform", "manylinux2014_aarch64", "--implementation", "cp",
          "--python-version", "3.13", "-r", str(ROOT / "requirements-lambda.txt")],

@@ -1,0 +1,407 @@
+"""`make bench`: what a stack pays for this provider, each figure next to its baseline.
+
+- cold start: wall time and peak memory of a fresh ``python -c "import provider.app"`` (what the
+  Lambda runtime imports), against a process that imports boto3 and crhelper and builds a bare
+  ``CfnResource`` (a plain crhelper provider's init).
+- time to ready: with the emulator taking D seconds per transition, the time from the event to
+  the response, minus D. The crhelper baseline is modelled from its own defaults: the first
+  poll comes ``polling_interval`` minutes after the event, and Delete sleeps ``sleep_on_delete``.
+- API calls per operation, counted by the emulator, against the fewest each operation needs.
+- warm handler overhead (median, p95): a validation failure (no AWS call) and a no-op update,
+  against a bare crhelper handler that PUTs the same response.
+- the deployment zip, against crhelper alone (a plain crhelper handler's package).
+
+    python -m bench.run [--quick] [--out bench/results]
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crhelper import CfnResource
+from moto import mock_aws
+
+import emulator  # noqa: F401
+from emulator import control
+from emulator.stack.host import provider_host
+from emulator.stack.protocol import (
+    FakeContext,
+    RealClock,
+    ResponseEndpoint,
+    make_event,
+    response_endpoint,
+)
+from scripts import package
+
+ROOT = Path(__file__).resolve().parents[1]
+
+Row = dict[str, Any]
+ENV = {
+    **os.environ,
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+}
+OURS = "import provider.app"
+BASELINE = "import boto3\nfrom crhelper import CfnResource\nCfnResource()"
+# Peak memory from VmHWM: ru_maxrss would carry over the (much larger) parent's peak into exec.
+MEASURE = (
+    "import time\nt = time.perf_counter()\n{code}\nt = time.perf_counter() - t\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+    "print(t, hwm)"
+)
+ONE = {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "team", "Value": "sre"}]}
+TWO = {
+    "Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-west-2"}],
+    "Tags": [{"Key": "team", "Value": "sre"}],
+}
+RETAGGED = {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "team", "Value": "ir"}]}
+
+
+def row(
+    metric: str, ours: float, baseline: float | None, unit: str, *, target: str = "", note: str = ""
+) -> Row:
+    ratio = round(ours / baseline, 3) if baseline else None
+    return {
+        "metric": metric,
+        "ours": round(ours, 4),
+        "baseline": baseline if baseline is None else round(baseline, 4),
+        "ratio": ratio,
+        "unit": unit,
+        "target": target,
+        "note": note,
+    }
+
+
+# -- cold start ----------------------------------------------------------------------------
+
+
+def fresh_process(code: str) -> tuple[float, float, int]:
+    """(process wall seconds, import seconds, peak KiB) of one new interpreter running ``code``."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(code=code)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    inside, peak = done.stdout.split()
+    return wall, float(inside), int(peak)
+
+
+def cold_start(runs: int) -> list[Row]:
+    ours, base = [], []
+    for _ in range(runs):  # interleaved, so both see the same machine
+        ours.append(fresh_process(OURS))
+        base.append(fresh_process(BASELINE))
+
+    def median(samples: list[tuple[float, float, int]], index: int) -> float:
+        return statistics.median(s[index] for s in samples)
+
+    return [
+        row(
+            "cold start: process wall time (median)",
+            median(ours, 0),
+            median(base, 0),
+            "s",
+            target="<= 1.2x",
+        ),
+        row("cold start: import time (median)", median(ours, 1), median(base, 1), "s"),
+        row(
+            "cold start: peak memory (median)",
+            median(ours, 2) / 1024,
+            median(base, 2) / 1024,
+            "MiB",
+        ),
+    ]
+
+
+# -- the provider, in-process, against the emulator ------------------------------------------
+
+
+class Provider:
+    """Sends events to the real handler through a real response endpoint."""
+
+    def __init__(
+        self, endpoint: ResponseEndpoint, invoke: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        self.endpoint, self.invoke = endpoint, invoke
+
+    def send(
+        self,
+        request_type: str,
+        properties: dict[str, Any],
+        physical_id: str | None = None,
+        old: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        event = make_event(
+            request_type, properties, self.endpoint, physical_id=physical_id, old_properties=old
+        )
+        answer = self.invoke(event)
+        assert answer["Status"] == "SUCCESS", answer
+        return answer
+
+
+def time_to_ready(provider: Provider, seconds: float) -> list[Row]:
+    defaults = CfnResource(log_level="WARNING")
+    interval = defaults._polling_interval * 60  # type: ignore[attr-defined]
+    sleep_on_delete = defaults._sleep_on_delete  # type: ignore[attr-defined]
+
+    def overhead(action: Callable[[], Any]) -> float:
+        control.set_transition_seconds(seconds)
+        started = time.perf_counter()
+        action()
+        elapsed = time.perf_counter() - started - seconds
+        control.set_transition_seconds(0)
+        return elapsed
+
+    create = overhead(lambda: provider.send("Create", ONE))
+    arn = control.replication_set()["arn"]  # type: ignore[index]
+    update = overhead(lambda: provider.send("Update", TWO, arn, ONE))
+    delete = overhead(lambda: provider.send("Delete", TWO, arn))
+    note = (
+        f"D = {seconds:g} s; crhelper baseline modelled from polling_interval={interval / 60:g} min"
+    )
+    return [
+        row(
+            "time to ready - D: create", create, interval - seconds, "s", target="<= 5 s", note=note
+        ),
+        row(
+            "time to ready - D: update adding a region",
+            update,
+            interval - seconds,
+            "s",
+            target="<= 5 s",
+            note=note,
+        ),
+        row(
+            "time to ready - D: delete",
+            delete,
+            interval - seconds + sleep_on_delete,
+            "s",
+            target="<= 5 s",
+            note=f"crhelper also sleeps sleep_on_delete={sleep_on_delete} s",
+        ),
+    ]
+
+
+MINIMUM = {
+    "create": (2, "CreateReplicationSet, then one GetReplicationSet to see ACTIVE"),
+    "no-op update": (2, "GetReplicationSet and ListTagsForResource to compare; nothing to change"),
+    "add-region update": (4, "read set and tags, UpdateReplicationSet, one read to see ACTIVE"),
+    "tags-only update": (3, "read set and tags, TagResource"),
+    "delete": (2, "DeleteReplicationSet, one read to see it gone"),
+}
+
+
+def api_calls(provider: Provider) -> list[Row]:
+    counts: dict[str, tuple[int, int]] = {}
+
+    def measure(name: str, action: Callable[[], Any]) -> None:
+        control.reset_call_counts()
+        action()
+        counts[name] = (sum(control.call_counts().values()), sum(control.mutating_calls().values()))
+
+    measure("create", lambda: provider.send("Create", ONE))
+    arn = control.replication_set()["arn"]  # type: ignore[index]
+    measure("no-op update", lambda: provider.send("Update", ONE, arn, ONE))
+    measure("add-region update", lambda: provider.send("Update", TWO, arn, ONE))
+    measure(
+        "tags-only update",
+        lambda: provider.send("Update", {**TWO, "Tags": RETAGGED["Tags"]}, arn, TWO),
+    )
+    measure("delete", lambda: provider.send("Delete", TWO, arn))
+    rows = []
+    for name, (total, mutating) in counts.items():
+        least, why = MINIMUM[name]
+        target = "0 mutating" if name == "no-op update" else ""
+        rows.append(
+            row(
+                f"API calls: {name} ({mutating} mutating)",
+                total,
+                least,
+                "calls",
+                target=target,
+                note=f"minimum: {why}",
+            )
+        )
+    return rows
+
+
+def handler_overhead(provider: Provider, endpoint: ResponseEndpoint, runs: int) -> list[Row]:
+    def timings(action: Callable[[], Any]) -> tuple[float, float]:
+        action()  # warm
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+    def invalid() -> None:
+        event = make_event("Create", {"Regions": []}, endpoint)
+        answer = provider.invoke(event)
+        assert answer["Status"] == "FAILED"
+
+    arn = provider.send("Create", ONE)["PhysicalResourceId"]
+    bare = bare_crhelper(endpoint)
+    baseline = timings(lambda: bare(make_event("Create", {}, endpoint)))
+    failing = timings(invalid)
+    noop = timings(lambda: provider.send("Update", ONE, arn, ONE))
+    provider.send("Delete", ONE, arn)
+    return [
+        row(
+            "warm handler: validation failure (median)",
+            failing[0],
+            baseline[0],
+            "ms",
+            note="baseline: bare crhelper handler",
+        ),
+        row("warm handler: validation failure (p95)", failing[1], baseline[1], "ms"),
+        row(
+            "warm handler: no-op update (median)",
+            noop[0],
+            baseline[0],
+            "ms",
+            note="2 emulator reads included",
+        ),
+        row("warm handler: no-op update (p95)", noop[1], baseline[1], "ms"),
+    ]
+
+
+def bare_crhelper(endpoint: ResponseEndpoint) -> Callable[[dict[str, Any]], None]:
+    """A plain crhelper handler whose create does nothing, PUTting its response like ours."""
+
+    class Bare(CfnResource):
+        def _send(
+            self, status: str | None = None, reason: str = "", send_response: Any = None
+        ) -> None:
+            body = {
+                "Status": status or self.Status,
+                "Reason": reason,
+                "PhysicalResourceId": str(self.PhysicalResourceId),
+                "StackId": self.StackId,
+                "RequestId": self.RequestId,
+                "LogicalResourceId": self.LogicalResourceId,
+                "NoEcho": False,
+                "Data": self.Data,
+            }
+            data = json.dumps(body).encode()
+            put = urllib.request.Request(
+                getattr(self, "_response_url", ""),
+                data=data,
+                method="PUT",
+                headers={"Content-Type": ""},
+            )
+            urllib.request.urlopen(put, timeout=10).close()
+
+    helper = Bare(log_level="WARNING", sleep_on_delete=0)
+    helper.create(lambda event, context: "bare-id")
+
+    def invoke(event: dict[str, Any]) -> None:
+        helper(event, cast(LambdaContext, FakeContext(RealClock())))
+
+    return invoke
+
+
+def package_size() -> list[Row]:
+    with tempfile.TemporaryDirectory() as out:
+        archive = package.build(Path(out))
+        ours = archive.stat().st_size
+        crhelper_only = io.BytesIO()
+        with zipfile.ZipFile(crhelper_only, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+            for path in sorted((Path(out) / "lambda" / "crhelper").rglob("*.py")):
+                zipped.write(path, path.relative_to(Path(out) / "lambda").as_posix())
+    return [
+        row(
+            "deployment zip",
+            ours / 1024,
+            len(crhelper_only.getvalue()) / 1024,
+            "KiB",
+            note="baseline: crhelper alone; boto3 comes from the Lambda runtime",
+        )
+    ]
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def measure(quick: bool) -> list[Row]:
+    rows = cold_start(3 if quick else 11)
+    with (
+        mock_aws(),
+        open(os.devnull, "w") as quiet,
+        response_endpoint() as endpoint,
+        provider_host(endpoint, logs=quiet) as invoke,
+    ):
+        provider = Provider(endpoint, invoke)
+        rows += time_to_ready(provider, 0.5 if quick else 5.0)
+        rows += api_calls(provider)
+        rows += handler_overhead(provider, endpoint, 10 if quick else 200)
+    rows += package_size()
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    def line(*cells: str) -> str:
+        metric, ours, base, ratio, unit, target, note = cells
+        return f"{metric:<46} {ours:>10} {base:>10} {ratio:>7}  {unit:<6} {target:<10} {note}"
+
+    lines = [line("metric", "ours", "baseline", "ratio", "unit", "target", "note")]
+    for r in rows:
+        base = "" if r["baseline"] is None else f"{r['baseline']:.3f}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}x"
+        lines.append(
+            line(r["metric"], f"{r['ours']:.3f}", base, ratio, r["unit"], r["target"], r["note"])
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="few repetitions, D = 0.5 s (smoke test)"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    os.environ.update({k: v for k, v in ENV.items() if k.startswith("AWS_")})
+    started = time.perf_counter()
+    rows = measure(args.quick)
+    print(table(rows))
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "quick": args.quick,
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": rows,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / ("quick.json" if args.quick else "latest.json")
+    target.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {target} in {report['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""`make bench` runs (quickly here): a smoke test, with no assertion on any timing."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_bench_runs_and_reports_every_figure_against_a_baseline(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "quick.json").read_text())
+    metrics = {row["metric"]: row for row in report["rows"]}
+    for name in (
+        "cold start: process wall time (median)",
+        "cold start: peak memory (median)",
+        "time to ready - D: create",
+        "time to ready - D: update adding a region",
+        "time to ready - D: delete",
+        "API calls: no-op update (0 mutating)",
+        "warm handler: validation failure (median)",
+        "warm handler: no-op update (p95)",
+        "deployment zip",
+    ):
+        assert name in metrics, f"{name} missing from {sorted(metrics)}"
+        assert metrics[name]["baseline"] is not None and metrics[name]["ratio"] is not None
+    assert "API calls: no-op update (0 mutating)" in done.stdout  # the printed table
