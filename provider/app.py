@@ -7,6 +7,7 @@ one, and the cold start stays short.
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,7 +89,18 @@ class Provider(CfnResource):
     def __init__(self) -> None:
         # WARNING: at crhelper's default DEBUG it logs whole events, ResponseURL included.
         # sleep_on_delete=0: crhelper otherwise waits 120 s before answering every Delete.
-        super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
+        # AWS_SAM_LOCAL, while crhelper builds itself: it then skips the lambda, events and logs
+        # clients of its polling (100 ms of the first request), which this provider does not
+        # use; with no poll function registered, crhelper reads the flag for nothing else.
+        previous = os.environ.get("AWS_SAM_LOCAL")
+        os.environ["AWS_SAM_LOCAL"] = "true"
+        try:
+            super().__init__(log_level="WARNING", boto_level="WARNING", sleep_on_delete=0)
+        finally:
+            if previous is None:
+                del os.environ["AWS_SAM_LOCAL"]
+            else:
+                os.environ["AWS_SAM_LOCAL"] = previous
         for name in ("crhelper", "crhelper.resource_helper", "crhelper.utils"):
             logging.getLogger(name).setLevel(logging.WARNING)
             logging.getLogger(name).addFilter(RedactUrls())

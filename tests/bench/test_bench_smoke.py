@@ -19,6 +19,7 @@ def test_bench_runs_and_reports_every_figure_against_a_baseline(tmp_path: Path) 
     for name in (
         "cold start: process wall time (median)",
         "cold start: peak memory (median)",
+        "cold start: import + first request (median)",
         "time to ready - D: create",
         "time to ready - D: update adding a region",
         "time to ready - D: delete",

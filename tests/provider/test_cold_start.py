@@ -1,0 +1,36 @@
+"""Nothing is paid at import or on the first request that the request does not need."""
+
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from provider.app import Provider
+
+
+def test_the_crhelper_instance_builds_no_aws_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    monkeypatch.setattr(boto3, "client", lambda name, *args, **kwargs: built.append(name))
+    Provider()
+    assert built == []  # crhelper's polling clients would cost 100 ms of the first request
+    assert "AWS_SAM_LOCAL" not in os.environ
+
+
+def test_importing_the_handler_builds_no_client_and_no_crhelper_instance() -> None:
+    check = (
+        "import boto3, botocore.client\n"
+        "made = []\n"
+        "original = botocore.client.ClientCreator.create_client\n"
+        "botocore.client.ClientCreator.create_client = lambda *a, **k: made.append(a) or original(*a, **k)\n"
+        "import provider.app as app\n"
+        "assert made == [], made\n"
+        "assert app.helper.cache_info().currsize == 0\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
