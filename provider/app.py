@@ -8,6 +8,7 @@ one, and the cold start stays short.
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,7 +84,8 @@ class Provider(CfnResource):
 
     Overrides two private methods of crhelper 2.0.x (the pinned range): ``_send``, whose
     sender retries forever and counts any HTTP status as delivered, and ``_cfn_response``,
-    so that an invocation that handed off sends nothing.
+    so that an invocation that handed off sends nothing. One answer per invocation: when
+    crhelper's own timer answers "Execution timed out" first, the late answer is dropped.
     """
 
     def __init__(self) -> None:
@@ -105,8 +107,17 @@ class Provider(CfnResource):
             logging.getLogger(name).setLevel(logging.WARNING)
             logging.getLogger(name).addFilter(RedactUrls())
         self.deferred = False
+        self._answer = threading.Lock()  # held once this invocation has answered
+
+    def start_invocation(self) -> None:
+        self.deferred = False
+        if self._answer.locked():
+            self._answer.release()
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        if not self._answer.acquire(blocking=False):
+            logger.warning("already answered; not sending a second response")
+            return
         body = {
             "Status": status or self.Status,
             "Reason": reason if status else str(self.Reason),
@@ -193,8 +204,7 @@ def _fail(provider: Provider, reason: str, physical_id: str | None) -> str | Non
 def _hand_off(
     provider: Provider, event: Event, context: LambdaContext, deadline: float
 ) -> str | None:
-    state = event.get(CONTINUATION) or {}
-    attempt = int(state.get("Attempt", 0)) + 1
+    attempt = _continuation(event)[1] + 1
     try:
         RUNTIME.continue_later(
             {**event, CONTINUATION: {"Deadline": deadline, "Attempt": attempt}}, context
@@ -209,12 +219,22 @@ def _hand_off(
     return None
 
 
+def _continuation(event: Event) -> tuple[float | None, int]:
+    """(deadline, attempt) carried by a continuation; (None, 0) for CloudFormation's own event."""
+    state = event.get(CONTINUATION)
+    if not isinstance(state, dict):
+        return None, 0
+    try:
+        return float(state["Deadline"]), int(state.get("Attempt", 0))
+    except (KeyError, TypeError, ValueError):
+        return None, 0
+
+
 def _budget(event: Event, context: LambdaContext) -> Budget:
     config = settings()
-    state = event.get(CONTINUATION) or {}
-    deadline = state.get("Deadline") or RUNTIME.clock() + _deadline_seconds(event)
+    deadline, _ = _continuation(event)
     return Budget(
-        deadline=float(deadline),
+        deadline=deadline or RUNTIME.clock() + _deadline_seconds(event),
         remaining_ms=context.get_remaining_time_in_millis,
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
@@ -251,7 +271,7 @@ def lambda_handler(event: Event, context: LambdaContext) -> None:
             _answer_malformed(fields, "Malformed CloudFormation event: " + "; ".join(wrong))
             return
         provider = helper()
-        provider.deferred = False
+        provider.start_invocation()
         provider(event, context)
     except Exception as error:  # the last resort: crhelper itself failed
         logger.exception("unhandled error")

@@ -50,3 +50,8 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
     won = stack.send(continuation)
     assert (won["Status"], won["PhysicalResourceId"]) == ("SUCCESS", arn)
     assert all_sets() == [arn]
+
+
+def test_a_continuation_with_a_garbled_state_starts_a_fresh_deadline(stack: Stack) -> None:
+    event = {**stack.event("Create", ONE_REGION), CONTINUATION: "not-a-state"}
+    assert stack.send(event)["Status"] == "SUCCESS"

@@ -135,3 +135,13 @@ def test_only_s3_response_urls_are_allowed_by_default(url: str, expected: bool) 
 def test_an_explicitly_allowed_origin_is_accepted() -> None:
     assert allowed("http://127.0.0.1:8080/k?a=b", ["http://127.0.0.1:8080"])
     assert not allowed("http://127.0.0.1:8081/k", ["http://127.0.0.1:8080"])
+
+
+def test_an_invocation_answers_once_even_when_crhelpers_timer_answered_first(stack: Stack) -> None:
+    event = stack.event("Create", {"Regions": []})
+    app.lambda_handler(event, cast(LambdaContext, FakeContext(stack.clock)))
+    provider = app.helper()
+    provider._send("FAILED", "Execution timed out")  # what crhelper's timer would send late
+    answers = stack.endpoint.for_request(event["RequestId"])
+    assert [a["Status"] for a in answers] == ["FAILED"]
+    assert answers[0]["Reason"] == "Regions: at least 1 region is required, got 0"
