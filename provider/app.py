@@ -5,13 +5,10 @@ Nothing here builds an AWS client at import time: a request that fails validatio
 one, and the cold start stays short.
 """
 
-import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -19,55 +16,17 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
-from . import envelope, lifecycle, responder
+from . import continuation, envelope, lifecycle, responder
 from .errors import Handoff, ProviderError
-from .incidents import IncidentsApi
+from .runtime import Event, Runtime
 from .settings import SERVICE, settings
 from .spec import parse_spec
 from .waiter import Budget
 
 logger = Logger(service=SERVICE)  # level: POWERTOOLS_LOG_LEVEL (default INFO)
-CONTINUATION = "ProviderContinuation"  # event key carrying the deadline into a continuation
-Event = dict[str, Any]
 
 
-@cache
-def default_incidents() -> IncidentsApi:
-    import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
-    from botocore.config import Config  # noqa: PLC0415
-
-    retries: Any = {"mode": "standard", "total_max_attempts": settings().max_attempts}
-    config = Config(retries=retries, connect_timeout=5, read_timeout=20)
-    return IncidentsApi(boto3.client("ssm-incidents", config=config))
-
-
-def invoke_self(event: Event, context: LambdaContext) -> None:
-    """Continue the request in a new invocation of this function (asynchronous invoke).
-
-    Chosen over crhelper's polling, which schedules an EventBridge rule every 1-2 minutes:
-    a self-invoke continues at once, needs one permission on this function, and leaves no
-    rule behind if anything fails.
-    """
-    import boto3  # noqa: PLC0415
-
-    boto3.client("lambda").invoke(
-        FunctionName=context.invoked_function_arn,
-        InvocationType="Event",
-        Payload=json.dumps(event).encode(),
-    )
-
-
-@dataclass
-class Runtime:
-    """The outside world the handler touches; tests and the local runner swap parts of it."""
-
-    incidents: Callable[[], IncidentsApi] = default_incidents
-    continue_later: Callable[[Event, LambdaContext], None] = invoke_self
-    clock: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
-
-
-RUNTIME = Runtime()
+RUNTIME = Runtime()  # tests and the local runner swap parts of it
 
 
 class RedactUrls(logging.Filter):
@@ -178,7 +137,7 @@ def handle(event: Event, context: LambdaContext) -> str | None:
 def run(event: Event, context: LambdaContext, work: Callable[[Budget], str]) -> str | None:
     """Do the work and record the outcome on the helper: SUCCESS, FAILED, or handed off."""
     provider = helper()
-    budget = _budget(event, context)
+    budget = continuation.budget(event, context, RUNTIME)
     try:
         physical_id = work(budget)
     except Handoff:
@@ -204,11 +163,10 @@ def _fail(provider: Provider, reason: str, physical_id: str | None) -> str | Non
 def _hand_off(
     provider: Provider, event: Event, context: LambdaContext, deadline: float
 ) -> str | None:
-    attempt = _continuation(event)[1] + 1
+    next_event = continuation.carry(event, deadline)
+    attempt = continuation.state(next_event)[1]
     try:
-        RUNTIME.continue_later(
-            {**event, CONTINUATION: {"Deadline": deadline, "Attempt": attempt}}, context
-        )
+        RUNTIME.continue_later(next_event, context)
     except Exception as error:
         logger.exception("could not start the continuation")
         return _fail(provider, f"Could not continue in a new invocation: {error}", None)
@@ -217,42 +175,6 @@ def _hand_off(
     )
     provider.deferred = True
     return None
-
-
-def _continuation(event: Event) -> tuple[float | None, int]:
-    """(deadline, attempt) carried by a continuation; (None, 0) for CloudFormation's own event."""
-    state = event.get(CONTINUATION)
-    if not isinstance(state, dict):
-        return None, 0
-    try:
-        return float(state["Deadline"]), int(state.get("Attempt", 0))
-    except (KeyError, TypeError, ValueError):
-        return None, 0
-
-
-def _budget(event: Event, context: LambdaContext) -> Budget:
-    config = settings()
-    deadline, _ = _continuation(event)
-    return Budget(
-        deadline=deadline or RUNTIME.clock() + _deadline_seconds(event),
-        remaining_ms=context.get_remaining_time_in_millis,
-        clock=RUNTIME.clock,
-        sleep=RUNTIME.sleep,
-        reserve_seconds=config.handoff_seconds,
-        first_delay=config.poll_seconds,
-        max_delay=config.poll_max_seconds,
-    )
-
-
-def _deadline_seconds(event: Event) -> float:
-    """PROVIDER_DEADLINE_SECONDS, shortened to answer 10 s before the resource's ServiceTimeout."""
-    limit = settings().deadline_seconds
-    properties = event.get("ResourceProperties")
-    timeout = properties.get("ServiceTimeout") if isinstance(properties, dict) else None
-    try:
-        return min(limit, max(float(str(timeout)) - 10, 1)) if timeout is not None else limit
-    except ValueError:
-        return limit
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

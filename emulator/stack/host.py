@@ -14,6 +14,7 @@ from typing import Any, TextIO, cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provider import app
+from provider.runtime import Runtime, default_incidents
 from provider.settings import settings
 
 from .engine import Invoke
@@ -38,9 +39,9 @@ def provider_host(
     saved_runtime, saved_origins = app.RUNTIME, os.environ.get("PROVIDER_RESPONSE_ORIGINS")
     os.environ["PROVIDER_RESPONSE_ORIGINS"] = endpoint.origin
     settings.cache_clear()
-    app.RUNTIME = app.Runtime(
+    app.RUNTIME = Runtime(
         # a client of this host's own, built under the environment the host sets up
-        incidents=cache(app.default_incidents.__wrapped__),
+        incidents=cache(default_incidents.__wrapped__),
         continue_later=lambda event, context: continuations.append(event),
     )
 

@@ -23,6 +23,7 @@ from emulator.stack.protocol import (
 )
 from provider import app
 from provider.incidents import IncidentsApi
+from provider.runtime import Runtime
 from provider.settings import SERVICE, settings
 
 
@@ -95,7 +96,7 @@ def stack(
     monkeypatch.setattr(
         app,
         "RUNTIME",
-        app.Runtime(
+        Runtime(
             incidents=lambda: IncidentsApi(client),
             continue_later=lambda event, context: running.continuations.append(event),
             clock=clock.time,

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from emulator import control
 from emulator.stack.protocol import FakeContext
 from provider import app
-from provider.app import CONTINUATION
+from provider.continuation import KEY as CONTINUATION
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
