@@ -147,7 +147,7 @@ class Stack:
             if self.resources.get(old.logical_id) is not old and old.physical_id != self._physical(
                 old.logical_id
             ):
-                self._delete(old, cleanup=True)  # replaced during the update
+                self._delete(old, replaced=True)
         self._remove_absent(template, resolver)
         self.template, self.parameters = template, dict(parameters)
         self._publish_outputs(resolver)
@@ -286,10 +286,10 @@ class Stack:
             self._event(logical_id, previous.resource_type, "UPDATE_COMPLETE")
         for logical_id in reversed(created):
             if logical_id in self.resources:
-                self._delete(self.resources[logical_id], cleanup=False)
+                self._delete(self.resources[logical_id], replaced=False)
         self._stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         for resource in superseded:
-            self._delete(resource, cleanup=True, resolver=resolver)
+            self._delete(resource, replaced=True, resolver=resolver)
         self._stack_event("UPDATE_ROLLBACK_COMPLETE")
 
     def _remove_absent(self, template: Template, resolver: Resolver) -> None:
@@ -303,22 +303,26 @@ class Stack:
         )
         for logical_id in reversed(order):
             if logical_id in self.resources and logical_id not in wanted:
-                self._delete(self.resources[logical_id], cleanup=True)
+                self._delete(self.resources[logical_id], replaced=False)
 
     def _delete_all(self, resolver: Resolver) -> bool:
         """Delete every resource, last created first; False at the first that fails."""
         for logical_id in reversed(list(self.resources)):
-            if not self._delete(self.resources[logical_id], cleanup=False, resolver=resolver):
+            if not self._delete(self.resources[logical_id], replaced=False, resolver=resolver):
                 return False
         return True
 
     def _delete(
-        self, resource: Resource, *, cleanup: bool, resolver: Resolver | None = None
+        self, resource: Resource, *, replaced: bool, resolver: Resolver | None = None
     ) -> bool:
+        """Delete one resource, unless its policy retains it: UpdateReplacePolicy when it was
+        replaced by a new physical resource, DeletionPolicy otherwise."""
         kind, logical_id = resource.resource_type, resource.logical_id
-        if resource.definition.get("DeletionPolicy") == "Retain" and not cleanup:
-            self._event(logical_id, kind, "DELETE_SKIPPED")
-            self.resources.pop(logical_id, None)
+        policy = "UpdateReplacePolicy" if replaced else "DeletionPolicy"
+        if resource.definition.get(policy) == "Retain":
+            self._event(logical_id, kind, "DELETE_SKIPPED", f"{policy}: Retain")
+            if self.resources.get(logical_id) is resource:
+                del self.resources[logical_id]
             return True
         self._event(logical_id, kind, "DELETE_IN_PROGRESS")
         if resource.custom:

@@ -106,7 +106,7 @@ def test_failed_create_rolls_back_and_deletes_the_set_it_made(
         stack.update(example("with-response-plan.yaml"), {})
 
 
-def test_set_deleted_outside_the_stack_is_replaced_and_the_old_id_cleaned_up(
+def test_set_deleted_outside_the_stack_is_replaced_and_the_old_id_retained(
     new_stack: Callable[[str], Stack],
 ) -> None:
     stack = new_stack("drift")
@@ -117,8 +117,22 @@ def test_set_deleted_outside_the_stack_is_replaced_and_the_old_id_cleaned_up(
     assert stack.update(text, {"SecondaryRegion": "eu-west-1"}) == "UPDATE_COMPLETE"
     new_arn = stack.resources["ReplicationSet"].physical_id
     assert new_arn != old_arn and (replication_set() or {})["arn"] == new_arn
+    cleanup = [e for e in stack.events if e.logical_id == "ReplicationSet"][-1]
+    # the example's UpdateReplacePolicy: Retain keeps CloudFormation from deleting the old id
+    assert (cleanup.status, cleanup.reason) == ("DELETE_SKIPPED", "UpdateReplacePolicy: Retain")
+
+
+def test_a_replaced_id_is_deleted_when_no_policy_retains_it(
+    new_stack: Callable[[str], Stack],
+) -> None:
+    stack = new_stack("no-retain")
+    text = example("with-response-plan.yaml").replace("    UpdateReplacePolicy: Retain\n", "")
+    assert stack.create(text, {}) == "CREATE_COMPLETE"
+    old_arn = stack.resources["ReplicationSet"].physical_id
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=old_arn)
+    assert stack.update(text, {"SecondaryRegion": "eu-west-1"}) == "UPDATE_COMPLETE"
     cleanup = [e for e in stack.events if e.logical_id == "ReplicationSet"][-2:]
-    assert [e.status for e in cleanup] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]  # the old id
+    assert [e.status for e in cleanup] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]  # a no-op
 
 
 def test_a_service_token_that_is_not_the_provider_fails_the_resource(
