@@ -5,6 +5,7 @@ responses; a Lambda context stub tells the remaining time on a clock the caller 
 """
 
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import quote
+
+from .tls import TlsFiles
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -58,8 +61,9 @@ class ResponseEndpoint:
 
 
 @contextmanager
-def response_endpoint(port: int = 0) -> Iterator[ResponseEndpoint]:
-    """Listen on 127.0.0.1 (``port=0``: any free port) until the block ends."""
+def response_endpoint(port: int = 0, tls: TlsFiles | None = None) -> Iterator[ResponseEndpoint]:
+    """Listen on 127.0.0.1 (``port=0``: any free port) until the block ends; with ``tls``,
+    over HTTPS with that certificate."""
     endpoint = ResponseEndpoint()
 
     class Handler(BaseHTTPRequestHandler):
@@ -80,6 +84,11 @@ def response_endpoint(port: int = 0) -> Iterator[ResponseEndpoint]:
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     host, port = server.server_address[:2]
     endpoint.origin = f"http://{host!s}:{port}"
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls.certificate, tls.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        endpoint.origin = f"https://{host!s}:{port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -21,6 +21,7 @@ from emulator.stack.protocol import (
     make_event,
     response_endpoint,
 )
+from emulator.stack.tls import TlsFiles, make_tls_files
 from provider import app
 from provider.incidents import IncidentsApi
 from provider.runtime import Runtime
@@ -28,8 +29,14 @@ from provider.settings import SERVICE, settings
 
 
 @pytest.fixture(scope="session")
-def endpoint() -> Iterator[ResponseEndpoint]:
-    with response_endpoint() as running:
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def endpoint(tls: TlsFiles) -> Iterator[ResponseEndpoint]:
+    """CloudFormation's response bucket: HTTPS, with a certificate the provider must verify."""
+    with response_endpoint(tls=tls) as running:
         yield running
 
 
@@ -79,8 +86,9 @@ class Stack:
 
 @pytest.fixture
 def stack(
-    aws: None, endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch
+    aws: None, endpoint: ResponseEndpoint, tls: TlsFiles, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Stack]:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.authority))  # the provider trusts the endpoint
     monkeypatch.setenv("PROVIDER_RESPONSE_ORIGINS", endpoint.origin)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "incident-replication-set-provider")
     settings.cache_clear()

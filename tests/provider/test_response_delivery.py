@@ -145,3 +145,13 @@ def test_an_invocation_answers_once_even_when_crhelpers_timer_answered_first(sta
     answers = stack.endpoint.for_request(event["RequestId"])
     assert [a["Status"] for a in answers] == ["FAILED"]
     assert answers[0]["Reason"] == "Regions: at least 1 region is required, got 0"
+
+
+def test_a_certificate_the_provider_does_not_trust_gets_no_response(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, logs: CapturedLogs
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")  # the endpoint's authority is no longer trusted
+    invoke(stack, stack.event("Create", {"Regions": []}))
+    assert stack.endpoint.deliveries == []
+    assert "CERTIFICATE_VERIFY_FAILED" in logs.provider.getvalue()
+    assert "gave up sending the response" in logs.provider.getvalue()
