@@ -19,8 +19,10 @@ MAX_REGIONS = 3
 MAX_TAGS = 50
 DEFAULT_KEY = "DefaultKey"
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+\-/]+$")
-TAG_VALUE = re.compile(r"^[A-Za-z0-9 _=@:.+\-/]*$")
+# The service model's patterns as written: "+-/" is a range, so "," is allowed too.
+TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+-/]+$")
+TAG_VALUE = re.compile(r"^[A-Za-z0-9 _=@:.+-/]*$")
+TAG_CHARACTERS = "A-Z a-z 0-9 space _ = @ : . + , - /"
 
 #: Properties CloudFormation itself adds to every custom resource.
 CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
@@ -193,15 +195,14 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or not TAG_KEY.match(key):
             problems.add(
                 f"{path}.Key",
-                f"expected 1 to 128 characters of A-Z a-z 0-9 space _ = @ : . + - / "
+                f"expected 1 to 128 characters of {TAG_CHARACTERS} "
                 f"not starting with aws: (reserved), got {key!r}",
             )
             continue
         if not isinstance(tag_value, str) or len(tag_value) > 256 or not TAG_VALUE.match(tag_value):
             problems.add(
                 f"{path}.Value",
-                f"expected at most 256 characters of A-Z a-z 0-9 space _ = @ : . + - /, "
-                f"got {tag_value!r}",
+                f"expected at most 256 characters of {TAG_CHARACTERS}, got {tag_value!r}",
             )
             continue
         if key in tags:

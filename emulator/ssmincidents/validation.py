@@ -13,8 +13,9 @@ from botocore.loaders import create_loader
 from .exceptions import ValidationException
 
 ARN_PATTERN = re.compile(r"^arn:aws(-cn|-us-gov)?:[a-z0-9-]*:[a-z0-9-]*:([0-9]{12})?:.+$")
-TAG_KEY_PATTERN = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+\-/]+$")
-TAG_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9 _=@:.+\-/]*$")
+# The service model's patterns as written: "+-/" is a range, so "," is allowed too.
+TAG_KEY_PATTERN = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+-/]+$")
+TAG_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9 _=@:.+-/]*$")
 MAX_REGIONS = 3
 MAX_TAGS = 50
 MAX_CLIENT_TOKEN = 128

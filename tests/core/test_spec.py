@@ -154,3 +154,10 @@ def test_every_problem_is_reported_at_once() -> None:
         "Regions: at least 1 region is required, got 0; "
         "DeletionProtected: expected true or false, got 'maybe'"
     )
+
+
+def test_tags_allow_what_the_service_allows_comma_included() -> None:
+    spec = parse_spec(
+        {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "a,b", "Value": "x,y"}]}
+    )
+    assert spec.tags == {"a,b": "x,y"}

@@ -99,3 +99,9 @@ def test_tag_resource_rejects_bad_resource_arn(raw_incidents: SSMIncidentsClient
 def test_list_rejects_max_results_out_of_range(raw_incidents: SSMIncidentsClient) -> None:
     with raises_aws("ValidationException", 400, "maxResults"):
         raw_incidents.list_replication_sets(maxResults=101)
+
+
+def test_tag_patterns_are_the_models_own_comma_included(incidents: SSMIncidentsClient) -> None:
+    # In the model's "[A-Za-z0-9 _=@:.+-/]" the hyphen makes a range from "+" to "/".
+    arn = incidents.create_replication_set(regions=ONE_REGION, tags={"a,b": "c,d"})["arn"]
+    assert incidents.list_tags_for_resource(resourceArn=arn)["tags"] == {"a,b": "c,d"}
