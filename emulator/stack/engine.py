@@ -144,9 +144,8 @@ class Stack:
             return self.status
         self._stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         for old in before.values():
-            if self.resources.get(old.logical_id) is not old and old.physical_id != self._physical(
-                old.logical_id
-            ):
+            replacement = self.resources.get(old.logical_id)
+            if replacement is not None and replacement.physical_id != old.physical_id:
                 self._delete(old, replaced=True)
         self._remove_absent(template, resolver)
         self.template, self.parameters = template, dict(parameters)
@@ -397,10 +396,6 @@ class Stack:
     def _keep(self, resolver: Resolver, resource: Resource) -> None:
         self.resources[resource.logical_id] = resource
         resolver.put(resource.logical_id, resource.handle)
-
-    def _physical(self, logical_id: str) -> str | None:
-        resource = self.resources.get(logical_id)
-        return resource.physical_id if resource else None
 
     def _publish_outputs(self, resolver: Resolver) -> None:
         for name in self.exported:
