@@ -85,10 +85,6 @@ class ReplicationSet(BaseModel):
         self.tags: dict[str, str] = {}
         self.pending: Transition | None = None
 
-    @property
-    def uses_default_key(self) -> bool:
-        return any(r.sse_kms_key_id == DEFAULT_KEY for r in self.replicas.values())
-
     def touch(self, caller: str, now: datetime) -> None:
         self.last_modified_by = caller
         self.last_modified_time = now

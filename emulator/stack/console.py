@@ -1,13 +1,9 @@
 """Stack events printed as the CloudFormation console lists them, and the run's summary."""
 
 import sys
-from collections import Counter
-from collections.abc import Iterable
 from typing import TextIO
 
 from .engine import StackEvent
-
-FAILED = ("FAILED", "ROLLBACK")
 
 
 def format_event(event: StackEvent) -> str:
@@ -37,7 +33,3 @@ def header(stream: TextIO = sys.stdout) -> None:
         f"{'Timestamp':<23}  {'Logical ID':<22} {'Type':<32} {'Status':<44} Status reason",
         file=stream,
     )
-
-
-def count_statuses(events: Iterable[StackEvent]) -> Counter[str]:
-    return Counter(event.status for event in events)

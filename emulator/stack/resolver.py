@@ -18,7 +18,6 @@ from moto.cloudformation.parsing import (
     clean_json,
     get_model_map,
     parse_and_create_resource,
-    parse_and_delete_resource,
 )
 
 from .template import Template, TemplateError
@@ -110,9 +109,6 @@ class Resolver(ResourceMap):
         if isinstance(resource, Placeholder):
             return
         self._delete_resource(resource, definition)
-
-    def delete_by_type(self, physical_id: str, definition: Template) -> None:
-        parse_and_delete_resource(physical_id, definition, self._account_id, self._region_name)
 
 
 def _without_no_value(value: Any) -> Any:
