@@ -3,10 +3,13 @@ handler imports from it."""
 
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parents[2]
 #: What the python3.13 Lambda runtime itself provides (boto3 and its dependencies).
@@ -59,3 +62,24 @@ def test_handler_imports_from_the_zip_beside_only_the_lambda_runtimes_packages(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_the_zips_pins_are_within_the_tested_ranges_and_installed_here() -> None:
+    """What ships (requirements-lambda.txt) is what the suite runs against (pyproject.toml)."""
+    declared = {
+        Requirement(line).name: Requirement(line)
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    pins = [
+        Requirement(line)
+        for line in (ROOT / "requirements-lambda.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for pin in pins:
+        (pinned,) = pin.specifier
+        assert pinned.operator == "==", f"{pin} is not an exact pin"
+        assert version(pin.name) == pinned.version, f"{pin}: the tests ran with {version(pin.name)}"
+        if pin.name in declared:
+            assert pinned.version in declared[pin.name].specifier, (
+                f"{pin} is outside {declared[pin.name]}"
+            )
