@@ -16,24 +16,22 @@ class ValidationException(ServiceException):
     code = "ValidationException"
 
 
-class ConflictException(ServiceException):
+class _AboutReplicationSet(ServiceException):
+    """An error whose model shape can name the replication set it is about."""
+
+    def __init__(self, message: str, resource_identifier: str | None = None) -> None:
+        super().__init__(message)
+        if resource_identifier:
+            self.resourceIdentifier = resource_identifier
+            self.resourceType = "REPLICATION_SET"
+
+
+class ConflictException(_AboutReplicationSet):
     code = "ConflictException"
 
-    def __init__(self, message: str, resource_identifier: str | None = None) -> None:
-        super().__init__(message)
-        if resource_identifier:
-            self.resourceIdentifier = resource_identifier
-            self.resourceType = "REPLICATION_SET"
 
-
-class ResourceNotFoundException(ServiceException):
+class ResourceNotFoundException(_AboutReplicationSet):
     code = "ResourceNotFoundException"
-
-    def __init__(self, message: str, resource_identifier: str | None = None) -> None:
-        super().__init__(message)
-        if resource_identifier:
-            self.resourceIdentifier = resource_identifier
-            self.resourceType = "REPLICATION_SET"
 
 
 class ServiceQuotaExceededException(ServiceException):

@@ -152,6 +152,13 @@ class SsmIncidentsBackend(BaseBackend):
         rs.pending = Transition(self.now() + timedelta(seconds=self.transition_seconds), complete)
         self.settle()
 
+    def _begin_change(self, rs: ReplicationSet, status: str) -> datetime:
+        """Put the set in a transitional status, as modified now by the caller."""
+        now = self.now()
+        rs.status = status
+        rs.touch(self.caller, now)
+        return now
+
     def _take_failure(self) -> str | None:
         message, self.failing_transition_message = self.failing_transition_message, None
         return message
@@ -310,9 +317,7 @@ class SsmIncidentsBackend(BaseBackend):
         key = self._resolve_key(name, add.get("sseKmsKeyId"), f"{field_name}.sseKmsKeyId")
         existing = {n: r.sse_kms_key_id for n, r in rs.replicas.items()}
         self._check_one_key_kind({**existing, name: key}, field_name)
-        now = self.now()
-        rs.status = "UPDATING"
-        rs.touch(self.caller, now)
+        now = self._begin_change(rs, "UPDATING")
         replica = Replica(name, key, "CREATING", now)
         rs.replicas[name] = replica
         failure = self._take_failure()
@@ -333,9 +338,7 @@ class SsmIncidentsBackend(BaseBackend):
                 f"Cannot delete {name}: it is the last region of replication set {rs.arn}; "
                 "delete the replication set instead"
             )
-        now = self.now()
-        rs.status = "UPDATING"
-        rs.touch(self.caller, now)
+        now = self._begin_change(rs, "UPDATING")
         replica = rs.replicas[name]
         replica.status, replica.status_update_time = "DELETING", now
 
@@ -366,9 +369,7 @@ class SsmIncidentsBackend(BaseBackend):
                 f"Replication set {rs.arn} has deletion protection enabled; "
                 "disable it with UpdateDeletionProtection first"
             )
-        now = self.now()
-        rs.status = "DELETING"
-        rs.touch(self.caller, now)
+        now = self._begin_change(rs, "DELETING")
         for replica in rs.replicas.values():
             replica.status, replica.status_update_time = "DELETING", now
 
