@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import NotInPlace
-from .spec import MAX_REGIONS, ReplicationSetSpec
+from .spec import MAX_REGIONS, ReplicationSetSpec, key_id
 from .state import LiveReplicationSet
 
 RECREATE_NOTE = (
@@ -74,7 +74,11 @@ def region_actions(
     actions: list[RegionAction] = []
     for _ in range(4 * MAX_REGIONS + 4):  # each step fixes one region; this bound is never hit
         missing = [name for name in wanted if name not in regions]
-        stale = [name for name in wanted if name in regions and regions[name] != wanted[name]]
+        stale = [
+            name
+            for name in wanted
+            if name in regions and key_id(regions[name]) != key_id(wanted[name])
+        ]
         extra = sorted(name for name in regions if name not in wanted)
         action: RegionAction
         if missing and len(regions) < MAX_REGIONS:

@@ -23,6 +23,10 @@ REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+-/]+$")
 TAG_VALUE = re.compile(r"^[A-Za-z0-9 _=@:.+-/]*$")
 TAG_CHARACTERS = "A-Z a-z 0-9 space _ = @ : . + , - /"
+KEY_ID = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+KMS_KEY = re.compile(
+    rf"^(arn:aws(-cn|-us-gov|-iso[a-z-]*)?:kms:[a-z0-9-]+:\d{{12}}:key/)?{KEY_ID}$"
+)
 
 #: Properties CloudFormation itself adds to every custom resource.
 CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
@@ -166,13 +170,21 @@ def _kms_key(config: object, path: str, problems: _Problems) -> str | None:
     key = config.get("SseKmsKeyId")
     if key is None or key == DEFAULT_KEY:
         return None
-    if not isinstance(key, str) or not key or len(key) > 2048:
+    if not isinstance(key, str) or not KMS_KEY.match(key):
         problems.add(
             f"{path}.SseKmsKeyId",
-            f"expected a KMS key ARN, key id or alias of 1 to 2048 characters, got {key!r}",
+            "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or key ID, or DefaultKey, "
+            f"got {key!r}. An alias cannot be compared with the key Incident Manager reports, "
+            "so it would look changed on every update; use the key's ARN (!GetAtt Key.Arn)",
         )
         return None
     return key
+
+
+def key_id(key: str | None) -> str | None:
+    """The key ID a key ARN or key ID names: how the plan compares keys, whichever form the
+    template and Incident Manager each use."""
+    return key.rsplit(":key/", 1)[-1] if key else None
 
 
 def _tags(value: object, problems: _Problems) -> dict[str, str]:

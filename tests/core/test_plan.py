@@ -128,3 +128,10 @@ def test_any_feasible_region_change_stays_within_one_to_three_regions(
             del regions[action.name]
         assert 1 <= len(regions) <= 3
     assert regions == wanted
+
+
+def test_a_key_named_by_id_in_one_place_and_by_arn_in_the_other_is_the_same_key() -> None:
+    arn = "arn:aws:kms:us-east-1:111122223333:key/de6a2f4e-5d40-4443-ad82-1db179510a32"
+    key = "de6a2f4e-5d40-4443-ad82-1db179510a32"
+    assert plan(live({"us-east-1": arn}), spec({"us-east-1": key})) == []
+    assert plan(live({"us-east-1": key}), spec({"us-east-1": arn})) == []

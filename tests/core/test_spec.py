@@ -161,3 +161,28 @@ def test_tags_allow_what_the_service_allows_comma_included() -> None:
         {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "a,b", "Value": "x,y"}]}
     )
     assert spec.tags == {"a,b": "x,y"}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["alias/incidents", "arn:aws:kms:us-east-1:111122223333:alias/incidents", "not-a-key"],
+)
+def test_aliases_and_other_key_names_are_refused_with_the_reason(key: str) -> None:
+    message = reason(
+        {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": key}}]}
+    )
+    assert message.startswith("Regions[0].RegionConfiguration.SseKmsKeyId: expected a KMS key ARN")
+    assert "use the key's ARN" in message
+
+
+def test_a_bare_key_id_and_a_multi_region_key_are_accepted() -> None:
+    single, multi = "de6a2f4e-5d40-4443-ad82-1db179510a32", "mrk-1234567890abcdef1234567890abcdef"
+    spec = parse_spec(
+        {
+            "Regions": [
+                {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": single}},
+                {"RegionName": "us-east-2", "RegionConfiguration": {"SseKmsKeyId": multi}},
+            ]
+        }
+    )
+    assert [r.kms_key for r in spec.regions] == [single, multi]

@@ -205,3 +205,17 @@ def test_redelivered_update_makes_no_second_change(stack: Stack) -> None:
     control.reset_call_counts()
     assert stack.send(event) == first
     assert control.mutating_calls() == {}
+
+
+def test_naming_the_same_key_by_arn_instead_of_id_changes_nothing(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    arn_east, arn_west = kms_key("us-east-1"), kms_key("us-west-2")
+    by_id = {"us-east-1": arn_east.split("/")[-1], "us-west-2": arn_west.split("/")[-1]}
+    arn = created(stack, {"Regions": regions("us-east-1", "us-west-2", key=by_id)})
+    by_arn = {"us-east-1": arn_east, "us-west-2": arn_west}
+    assert (
+        stack.update(arn, {"Regions": regions("us-east-1", "us-west-2", key=by_arn)})["Status"]
+        == "SUCCESS"
+    )
+    assert control.mutating_calls() == {}
