@@ -317,24 +317,14 @@ def handler_overhead(provider: Provider, endpoint: ResponseEndpoint, runs: int) 
     failing = timings(invalid)
     noop = timings(lambda: provider.send("Update", ONE, arn, ONE))
     provider.send("Delete", ONE, arn)
-    return [
-        row(
-            "warm handler: validation failure (median)",
-            failing[0],
-            baseline[0],
-            "ms",
-            note="baseline: bare crhelper handler",
-        ),
-        row("warm handler: validation failure (p95)", failing[1], baseline[1], "ms"),
-        row(
-            "warm handler: no-op update (median)",
-            noop[0],
-            baseline[0],
-            "ms",
-            note="2 emulator reads included",
-        ),
-        row("warm handler: no-op update (p95)", noop[1], baseline[1], "ms"),
-    ]
+    rows = []
+    for name, (median, p95), note in (
+        ("validation failure", failing, "baseline: bare crhelper handler"),
+        ("no-op update", noop, "2 emulator reads included"),
+    ):
+        rows.append(row(f"warm handler: {name} (median)", median, baseline[0], "ms", note=note))
+        rows.append(row(f"warm handler: {name} (p95)", p95, baseline[1], "ms"))
+    return rows
 
 
 def bare_crhelper(endpoint: ResponseEndpoint) -> Callable[[dict[str, Any]], None]:

@@ -114,14 +114,21 @@ def uncounted(account_id: str = DEFAULT_ACCOUNT_ID) -> Iterator[None]:
         found.counting = True
 
 
+def replication_set_arns(region: str = "us-east-1") -> list[str]:
+    """The account's replication sets (zero or one), read through boto3, uncounted."""
+    client = boto3.client("ssm-incidents", region_name=region)
+    with uncounted():
+        return list(client.list_replication_sets()["replicationSetArns"])
+
+
 def replication_set(region: str = "us-east-1") -> dict[str, Any] | None:
     """The account's set, with its tags, read through boto3 and left out of the call counts:
     what a test or the demo checks after the provider has run."""
+    arns = replication_set_arns(region)
+    if not arns:
+        return None
     client = boto3.client("ssm-incidents", region_name=region)
     with uncounted():
-        arns = client.list_replication_sets()["replicationSetArns"]
-        if not arns:
-            return None
         found: dict[str, Any] = dict(client.get_replication_set(arn=arns[0])["replicationSet"])
         found["tags"] = client.list_tags_for_resource(resourceArn=arns[0])["tags"]
     return found

@@ -96,16 +96,15 @@ def converge(
     known_tags: dict[str, str] | None = None,
 ) -> None:
     """Wait for the set to settle, then apply the plan one action at a time."""
+    vanished = ServiceFailure(f"replication set {arn} disappeared while the stack was changing it")
     live = live or settled(api, arn, budget)
     if live is None:
-        raise ServiceFailure(f"replication set {arn} disappeared while the stack was changing it")
+        raise vanished
     tags = known_tags if known_tags is not None else api.tags(arn)
     for action in plan(replace(live, tags=tags or {}), spec):
         api.apply(arn, action)
         if isinstance(action, AddRegion | RemoveRegion) and settled(api, arn, budget) is None:
-            raise ServiceFailure(
-                f"replication set {arn} disappeared while the stack was changing it"
-            )
+            raise vanished
 
 
 def settled(api: IncidentsApi, arn: str, budget: Budget) -> LiveReplicationSet | None:

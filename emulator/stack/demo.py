@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -38,16 +37,12 @@ class Step:
         return all(ok for _, ok in self.checks)
 
 
-def replication_set() -> dict[str, Any] | None:
-    return control.replication_set()
-
-
 def arn() -> str | None:
-    return (replication_set() or {}).get("arn")
+    return (control.replication_set() or {}).get("arn")
 
 
 def status_is(status: str) -> bool:
-    return (replication_set() or {}).get("status") == status
+    return (control.replication_set() or {}).get("status") == status
 
 
 def regions_are(*names: str) -> bool:
@@ -55,7 +50,7 @@ def regions_are(*names: str) -> bool:
 
 
 def tags_are(tags: dict[str, str]) -> bool:
-    return (replication_set() or {}).get("tags") == tags
+    return (control.replication_set() or {}).get("tags") == tags
 
 
 def run(transition_seconds: float = 2.0) -> int:
@@ -140,7 +135,7 @@ def run(transition_seconds: float = 2.0) -> int:
             "Delete the stack",
             stack.delete,
             "DELETE_COMPLETE",
-            ("no replication set left", lambda: replication_set() is None),
+            ("no replication set left", lambda: control.replication_set() is None),
         )
         calls = control.call_counts()
     summarize(stack, steps, calls, time.monotonic() - started)

@@ -55,13 +55,18 @@ class Stack:
     ) -> dict[str, Any]:
         return make_event(request_type, properties, self.endpoint, **kw)
 
+    def invoke(self, event: Any) -> None:
+        """One invocation, as Lambda makes it; continuations it starts are queued, not run."""
+        self.invocations += 1
+        app.lambda_handler(
+            event, cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds))
+        )
+
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the handler (and any continuation it starts); return the one response."""
         pending = [event]
         while pending:
-            self.invocations += 1
-            context = cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds))
-            app.lambda_handler(pending.pop(0), context)
+            self.invoke(pending.pop(0))
             pending += self.continuations
             self.continuations.clear()
         responses = self.endpoint.for_request(event["RequestId"])

@@ -1,16 +1,13 @@
 """Bad input, generated and hand-made: never an unhandled exception, a readable FAILED whenever
 there is a ResponseURL, and no mutating call for anything invalid."""
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import control
-from emulator.stack.protocol import FakeContext
-from provider import app
 from provider.errors import InvalidProperties
 from provider.spec import parse_spec
 from tests.provider.conftest import CapturedLogs, Stack
@@ -85,10 +82,6 @@ def test_any_properties_get_one_readable_answer_and_invalid_ones_no_mutating_cal
         assert control.mutating_calls() == {}
 
 
-def invoke(stack: Stack, event: Any) -> None:
-    app.lambda_handler(event, cast(LambdaContext, FakeContext(stack.clock)))
-
-
 def valid_event(stack: Stack, request_type: str = "Create") -> dict[str, Any]:
     physical = {"physical_id": "arn:aws:ssm-incidents::123456789012:replication-set/x"}
     return stack.event(
@@ -125,7 +118,7 @@ def test_malformed_event_with_a_response_url_gets_one_failed_naming_the_field(
 ) -> None:
     event = valid_event(stack)
     change(event)
-    invoke(stack, event)
+    stack.invoke(event)
     assert len(stack.endpoint.deliveries) == 1
     answer = stack.endpoint.deliveries[0].body
     assert answer["Status"] == "FAILED"
@@ -142,7 +135,7 @@ def test_malformed_event_with_a_response_url_gets_one_failed_naming_the_field(
 def test_malformed_event_without_a_response_url_is_logged_not_raised(
     stack: Stack, logs: CapturedLogs, event: Any
 ) -> None:
-    invoke(stack, event)
+    stack.invoke(event)
     assert stack.endpoint.attempts == 0
     assert "no ResponseURL to answer to" in logs.provider.getvalue()
     assert control.call_counts() == {}
@@ -151,7 +144,7 @@ def test_malformed_event_without_a_response_url_is_logged_not_raised(
 def test_a_malformed_event_never_answers_to_the_previous_requests_url(stack: Stack) -> None:
     good = stack.create({"Regions": [{"RegionName": "us-east-1"}]})
     stack.endpoint.deliveries.clear()
-    invoke(stack, {"RequestType": "Delete"})  # crhelper alone would reuse the last ResponseURL
+    stack.invoke({"RequestType": "Delete"})  # crhelper alone would reuse the last ResponseURL
     assert stack.endpoint.deliveries == []
     assert good["Status"] == "SUCCESS"
 

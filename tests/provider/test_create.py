@@ -11,16 +11,13 @@ ONE_REGION = {"Regions": [{"RegionName": "us-east-1"}]}
 
 
 def replication_set(arn: str) -> Any:
-    client = boto3.client("ssm-incidents", region_name="us-east-1")
-    found: Any = client.get_replication_set(arn=arn)["replicationSet"]
-    found["tags"] = client.list_tags_for_resource(resourceArn=arn)["tags"]
+    """The account's set (uncounted), which must be ``arn``."""
+    found = control.replication_set()
+    assert found is not None and found["arn"] == arn, f"expected {arn}, the account has {found}"
     return found
 
 
-def all_sets() -> list[str]:
-    return boto3.client("ssm-incidents", region_name="us-east-1").list_replication_sets()[
-        "replicationSetArns"
-    ]
+all_sets = control.replication_set_arns
 
 
 def test_create_answers_success_with_the_arn_as_physical_id_and_attribute(stack: Stack) -> None:

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from emulator import control
@@ -43,12 +42,6 @@ class Scenario:
     prepare: Callable[[Stack], str | None]  # returns the physical id, if any
     act: Callable[[Stack, str | None], dict[str, Any]]
     calls: dict[str, Call]  # position -> call
-
-
-def sets() -> list[str]:
-    client = boto3.client("ssm-incidents", region_name="us-east-1")
-    with control.uncounted():
-        return client.list_replication_sets()["replicationSetArns"]
 
 
 def existing(stack: Stack) -> str:
@@ -99,9 +92,9 @@ def ids(case: tuple[Scenario, str]) -> str:
 def expect_final_state(scenario: Scenario, arn: str | None, response: dict[str, Any]) -> None:
     """What the emulator must hold once a request succeeded."""
     if scenario.name == "delete":
-        assert sets() == []
+        assert control.replication_set_arns() == []
         return
-    assert sets() == [response["PhysicalResourceId"]]
+    assert control.replication_set_arns() == [response["PhysicalResourceId"]]
     found = control.replication_set() or {}
     assert found["status"] == "ACTIVE"
     assert found["deletionProtected"] is True
@@ -111,18 +104,25 @@ def expect_final_state(scenario: Scenario, arn: str | None, response: dict[str, 
         assert found["tags"] == {"env": "prod"}
 
 
+def run_with_fault(
+    stack: Stack, case: tuple[Scenario, str], code: str, count: int
+) -> tuple[str | None, dict[str, Any]]:
+    """Prepare the scenario, fail its call ``count`` times with ``code``, act; (arn, response)."""
+    scenario, position = case
+    arn = scenario.prepare(stack)
+    call = scenario.calls[position]
+    control.inject_fault(call.operation, code, count=count, message="injected", after=call.after)
+    return arn, scenario.act(stack, arn)  # Stack.send asserts exactly one response
+
+
 @pytest.mark.parametrize("code", TRANSIENT)
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_transient_errors_end_in_success(
     stack: Stack, case: tuple[Scenario, str], code: str
 ) -> None:
-    scenario, position = case
-    arn = scenario.prepare(stack)
-    call = scenario.calls[position]
-    control.inject_fault(call.operation, code, count=2, after=call.after)
-    response = scenario.act(stack, arn)  # Stack.send asserts exactly one response
+    arn, response = run_with_fault(stack, case, code, count=2)
     assert response["Status"] == "SUCCESS", response["Reason"]
-    expect_final_state(scenario, arn, response)
+    expect_final_state(case[0], arn, response)
 
 
 @pytest.mark.parametrize("code", PERMANENT)
@@ -131,25 +131,24 @@ def test_permanent_errors_end_in_one_failed_that_names_the_cause(
     stack: Stack, case: tuple[Scenario, str], code: str
 ) -> None:
     scenario, position = case
-    arn = scenario.prepare(stack)
-    call = scenario.calls[position]
-    control.inject_fault(call.operation, code, count=100, message="injected", after=call.after)
-    response = scenario.act(stack, arn)
+    arn, response = run_with_fault(stack, case, code, count=100)
+    operation = scenario.calls[position].operation
     assert response["Status"] == "FAILED"
     if (scenario.name, position, code) == ("create", "first", "ServiceQuotaExceededException"):
         # The service's word for "a set exists"; the provider looks for it and finds none.
         assert "ListReplicationSets shows none" in response["Reason"]
     else:
-        assert f"{call.operation} failed with {code}" in response["Reason"]
+        assert f"{operation} failed with {code}" in response["Reason"]
         assert "injected" in response["Reason"]
-    if scenario.name == "create":
-        made = sets()
-        # Once the set exists, the answer carries its ARN so that the rollback deletes it.
-        assert response["PhysicalResourceId"] == (
-            made[0] if made else response["PhysicalResourceId"]
-        )
-        assert position != "first" or made == []
+    made = control.replication_set_arns()
+    if (scenario.name, position) == ("create", "first"):
+        # Nothing was made: an id that is no ARN, so the rollback's Delete calls nothing.
+        assert made == []
+        assert not response["PhysicalResourceId"].startswith("arn:")
+    elif scenario.name == "create":
+        # The set exists: its ARN is the answer, so the rollback's Delete removes it.
+        assert made == [response["PhysicalResourceId"]]
     else:
         assert response["PhysicalResourceId"] == arn
         # A Delete that could not confirm the deletion fails; retrying it then succeeds.
-        assert sets() == ([] if (scenario.name, position) == ("delete", "last") else [arn])
+        assert made == ([] if (scenario.name, position) == ("delete", "last") else [arn])

@@ -1,12 +1,8 @@
 """Redelivery and races: Lambda's retries, late continuations, two stacks at once."""
 
-from typing import Any, cast
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import Any
 
 from emulator import control
-from emulator.stack.protocol import FakeContext
-from provider import app
 from provider.continuation import KEY as CONTINUATION
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
@@ -37,7 +33,7 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
     loser = stack.event("Create", {"Regions": [{"RegionName": "eu-west-1"}]}, logical_id="Loser")
 
     # The winner's first invocation creates the set, then hands off while it is CREATING...
-    app.lambda_handler(winner, cast(LambdaContext, FakeContext(stack.clock, 60)))
+    stack.invoke(winner)
     assert len(stack.continuations) == 1 and stack.endpoint.for_request(winner["RequestId"]) == []
     continuation: dict[str, Any] = stack.continuations.pop()  # Lambda has not run it yet
     arn = all_sets()[0]

@@ -4,22 +4,16 @@ only to CloudFormation's S3 response URLs (or an origin explicitly allowed)."""
 import socket
 import threading
 from contextlib import ExitStack
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from emulator.stack.protocol import SECRET_QUERY, FakeContext, response_endpoint
+from emulator.stack.protocol import SECRET_QUERY, response_endpoint
 from provider import app
 from provider.responder import allowed
 from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack
 from tests.provider.test_create import ONE_REGION, all_sets
-
-
-def invoke(stack: Stack, event: dict[str, Any]) -> None:
-    """One invocation, without the harness's one-response assertion."""
-    app.lambda_handler(event, cast(LambdaContext, FakeContext(stack.clock)))
 
 
 def test_5xx_answers_are_retried_until_delivered(stack: Stack) -> None:
@@ -34,7 +28,7 @@ def test_an_endpoint_that_always_fails_is_given_up_after_five_attempts(
     stack: Stack, logs: CapturedLogs
 ) -> None:
     stack.endpoint.failures[:] = [503] * 20
-    invoke(stack, stack.event("Create", ONE_REGION))
+    stack.invoke(stack.event("Create", ONE_REGION))
     assert stack.endpoint.attempts == 5
     assert stack.endpoint.deliveries == []
     assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
@@ -46,7 +40,7 @@ def test_an_endpoint_that_always_fails_is_given_up_after_five_attempts(
 
 def test_a_4xx_answer_is_final(stack: Stack, logs: CapturedLogs) -> None:
     stack.endpoint.failures[:] = [403]
-    invoke(stack, stack.event("Create", ONE_REGION))
+    stack.invoke(stack.event("Create", ONE_REGION))
     assert stack.endpoint.attempts == 1
     assert "refused the response with HTTP 403; not retrying" in logs.provider.getvalue()
 
@@ -78,7 +72,7 @@ def test_refused_connections_are_retried_until_the_endpoint_listens(
         event["ResponseURL"] = event["ResponseURL"].replace(
             stack.endpoint.origin, f"http://127.0.0.1:{port}"
         )
-        invoke(stack, event)
+        stack.invoke(event)
         answers = late["endpoint"].for_request(event["RequestId"])
     assert [a["Status"] for a in answers] == ["SUCCESS"]
 
@@ -93,7 +87,7 @@ def test_an_endpoint_that_never_listens_is_given_up(
     event["ResponseURL"] = event["ResponseURL"].replace(
         stack.endpoint.origin, f"http://127.0.0.1:{port}"
     )
-    invoke(stack, event)  # returns: no endless retry
+    stack.invoke(event)  # returns: no endless retry
     assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
     assert "gave up sending the response" in logs.provider.getvalue()
 
@@ -101,7 +95,7 @@ def test_an_endpoint_that_never_listens_is_given_up(
 def test_a_response_url_off_the_allow_list_gets_nothing(stack: Stack, logs: CapturedLogs) -> None:
     event = stack.event("Create", {"Regions": []})
     event["ResponseURL"] = f"https://collector.example.com/cfn?{SECRET_QUERY}"
-    invoke(stack, event)
+    stack.invoke(event)
     assert stack.endpoint.attempts == 0
     text = logs.provider.getvalue()
     assert "refusing to send the response to https://collector.example.com/cfn" in text
@@ -139,7 +133,7 @@ def test_an_explicitly_allowed_origin_is_accepted() -> None:
 
 def test_an_invocation_answers_once_even_when_crhelpers_timer_answered_first(stack: Stack) -> None:
     event = stack.event("Create", {"Regions": []})
-    app.lambda_handler(event, cast(LambdaContext, FakeContext(stack.clock)))
+    stack.invoke(event)
     provider = app.helper()
     provider._send("FAILED", "Execution timed out")  # what crhelper's timer would send late
     answers = stack.endpoint.for_request(event["RequestId"])
@@ -151,7 +145,7 @@ def test_a_certificate_the_provider_does_not_trust_gets_no_response(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, logs: CapturedLogs
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE")  # the endpoint's authority is no longer trusted
-    invoke(stack, stack.event("Create", {"Regions": []}))
+    stack.invoke(stack.event("Create", {"Regions": []}))
     assert stack.endpoint.deliveries == []
     assert "CERTIFICATE_VERIFY_FAILED" in logs.provider.getvalue()
     assert "gave up sending the response" in logs.provider.getvalue()

@@ -60,6 +60,7 @@ def test_update_waits_for_a_set_still_updating(stack: Stack) -> None:
     boto3.client("ssm-incidents", region_name="us-east-1").update_replication_set(
         arn=arn, actions=[{"addRegionAction": {"regionName": "us-east-2"}}]
     )
+    control.reset_call_counts()
     response = stack.update(
         arn,
         {
@@ -68,3 +69,11 @@ def test_update_waits_for_a_set_still_updating(stack: Stack) -> None:
         },
     )
     assert response["Status"] == "SUCCESS", response["Reason"]
+    found = control.replication_set() or {}
+    assert (found["status"], sorted(found["regionMap"]), found["tags"]) == (
+        "ACTIVE",
+        ["us-east-1", "us-east-2"],
+        {"a": "b"},
+    )
+    assert sum(stack.clock.slept) >= 30  # it waited out the change in progress, not a Conflict
+    assert control.mutating_calls() == {"TagResource": 1}  # the region was already on its way
