@@ -19,13 +19,23 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="how long CREATING, UPDATING and DELETING last (default: instant)",
     )
+    serve.add_argument(
+        "--region-removal-min-age",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="refuse to remove a Region younger than this (assumed rule after the user "
+        "guide's 24 hours; default 0: off)",
+    )
     stack = commands.add_parser("stack", help="deploy, update or delete a stack locally")
     stack_cli.add_arguments(stack)
     demo = commands.add_parser("demo", help="run the example stack's whole lifecycle")
     demo.add_argument("--transition-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        server.serve_forever(args.host, args.port, args.transition_seconds)
+        server.serve_forever(
+            args.host, args.port, args.transition_seconds, args.region_removal_min_age
+        )
     elif args.command == "stack":
         sys.exit(stack_cli.run(args))
     elif args.command == "demo":

@@ -9,6 +9,7 @@ This is the one sanctioned way for tests to reach past boto3 into the emulator::
     control.fail_next_transition("KMS key is pending deletion in us-east-2")
     control.set_transition_seconds(30)   # CREATING/UPDATING/DELETING last 30 s...
     control.advance_clock(30)            # ...on a clock the test can move
+    control.set_region_removal_min_age(86400)  # the assumed 24-hour rule, on
     control.call_counts()["UpdateReplicationSet"]
 
 State lives in the account's backend, so ``mock_aws()`` starts every test from a clean slate.
@@ -26,6 +27,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from .ssmincidents.exceptions import INJECTABLE
 from .ssmincidents.models import SsmIncidentsBackend, ssmincidents_backends
+from .ssmincidents.responses import declared_errors
 
 #: The calls that change a replication set; the rest only read.
 MUTATING_OPERATIONS = frozenset(
@@ -66,6 +68,11 @@ def inject_fault(
         raise ValueError(f"unknown ssm-incidents operation {operation!r}")
     if code not in INJECTABLE:
         raise ValueError(f"cannot inject {code!r}; choose one of {sorted(INJECTABLE)}")
+    if code not in declared_errors(operation):
+        raise ValueError(
+            f"{operation} never answers {code!r}: the service model declares only "
+            f"{sorted(declared_errors(operation))}"
+        )
     if count < 1 or after < 0:
         raise ValueError("count must be at least 1 and after not negative")
     backend(account_id).inject_fault(operation, code, count, message, after)
@@ -81,6 +88,18 @@ def set_transition_seconds(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_
     if seconds < 0:
         raise ValueError("seconds must not be negative")
     backend(account_id).transition_seconds = seconds
+
+
+def set_region_removal_min_age(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """Refuse to remove a Region younger than ``seconds`` (0, the default, turns it off).
+
+    An assumed rule, after the user guide's "wait 24 hours after creating it"; also set by the
+    environment variable SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS or ``serve
+    --region-removal-min-age``.
+    """
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    backend(account_id).removal_min_age_seconds = seconds
 
 
 def advance_clock(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:

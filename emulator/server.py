@@ -18,7 +18,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .registration import register
-from .ssmincidents.models import TRANSITION_SECONDS_ENV
+from .ssmincidents.models import REMOVAL_MIN_AGE_ENV, TRANSITION_SECONDS_ENV
 from .stack import hosted
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -64,14 +64,22 @@ class EmulatorServer:
         self._thread.join()
 
 
-def start(host: str = "127.0.0.1", port: int = 0, transition_seconds: float = 0) -> EmulatorServer:
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    transition_seconds: float = 0,
+    removal_min_age: float = 0,
+) -> EmulatorServer:
     """Start a server in a background thread; ``port=0`` picks a free port."""
     os.environ[TRANSITION_SECONDS_ENV] = str(transition_seconds)
+    os.environ[REMOVAL_MIN_AGE_ENV] = str(removal_min_age)
     return EmulatorServer(host, port).start()
 
 
-def serve_forever(host: str, port: int, transition_seconds: float) -> None:
-    running = start(host, port, transition_seconds)
+def serve_forever(
+    host: str, port: int, transition_seconds: float, removal_min_age: float = 0
+) -> None:
+    running = start(host, port, transition_seconds, removal_min_age)
     # The provider inside runs against this very server, as a Lambda would against AWS.
     for name, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(name, value)

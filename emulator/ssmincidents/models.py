@@ -3,6 +3,10 @@
 Incident Manager keeps one replication set per account, so the backend is keyed by partition
 (``aws``, ``aws-cn``...), not by region: a set made through us-east-1 is the one us-west-2 sees.
 
+The set answers only in its own Regions: every call about it made through another Region is
+``ResourceNotFoundException``, while ``ListReplicationSets`` answers from any Region (the README's
+emulator table gives the sources of each rule, and which are assumed).
+
 Status transitions (CREATING/UPDATING/DELETING -> ACTIVE or gone) take ``transition_seconds`` on
 the backend's own clock. They are applied lazily, on the next call that looks at the set, so the
 emulator needs no background thread; ``advance_clock`` moves that clock for tests.
@@ -19,6 +23,7 @@ from uuid import uuid4
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
+from moto.core.exceptions import JsonRESTError
 from moto.kms.models import kms_backends
 from moto.utilities.utils import PARTITION_NAMES
 
@@ -33,6 +38,14 @@ from .exceptions import (
 
 DEFAULT_KEY = "DefaultKey"
 TRANSITION_SECONDS_ENV = "SSM_INCIDENTS_TRANSITION_SECONDS"
+#: Assumed rule, off by default: a Region younger than this many seconds cannot be removed.
+#: Source: the user guide ("wait 24 hours after creating it"); Terraform's acceptance test
+#: updateRegionsWithoutCMK removes a Region minutes after adding it, so the scope is unclear.
+REMOVAL_MIN_AGE_ENV = "SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS"
+#: A replication set holds at most three Regions (API reference: "up to three Regions").
+MAX_REGIONS = 3
+#: A resource holds at most 50 tags (API reference, TagResource and the TagMap shape).
+MAX_TAGS = 50
 
 
 @dataclass
@@ -43,6 +56,7 @@ class Replica:
     sse_kms_key_id: str
     status: str
     status_update_time: datetime
+    added_time: datetime
     status_message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +124,7 @@ class SsmIncidentsBackend(BaseBackend):
         self.replication_set: ReplicationSet | None = None
         self.client_tokens: dict[str, tuple[str, str]] = {}
         self.transition_seconds = float(os.environ.get(TRANSITION_SECONDS_ENV, "0"))
+        self.removal_min_age_seconds = float(os.environ.get(REMOVAL_MIN_AGE_ENV, "0"))
         self.clock_offset = 0.0
         self.faults: dict[str, deque[Fault]] = {}
         self.failing_transition_message: str | None = None
@@ -165,50 +180,81 @@ class SsmIncidentsBackend(BaseBackend):
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _find(self, arn: str | None, field: str = "arn") -> ReplicationSet:
-        validation.check_arn(arn, field)
+    def _find(self, arn: str, region: str) -> ReplicationSet:
+        """The set ``arn`` names, as seen through ``region``.
+
+        Region membership: the set's ARN has no Region, and the service answers for it only in
+        the Regions it replicates to (Terraform's documentation: "The Region specified by a
+        Terraform provider must always be one of the Regions specified for the replication
+        set"; third-party observation: GetReplicationSet elsewhere is ResourceNotFound).
+        """
         self.settle()
         rs = self.replication_set
-        if rs is None or rs.arn != arn:
-            raise ResourceNotFoundException(f"Replication set {arn} does not exist", arn)
+        if rs is None or rs.arn != arn or region not in rs.replicas:
+            raise ResourceNotFoundException(
+                f"Replication set {arn} does not exist in {region}", arn
+            )
         return rs
 
-    def _find_active(self, arn: str | None, field: str = "arn") -> ReplicationSet:
-        rs = self._find(arn, field)
+    def _find_active(self, arn: str, region: str) -> ReplicationSet:
+        rs = self._find(arn, region)
         if rs.status != "ACTIVE":
             raise ConflictException(
                 f"Replication set {rs.arn} is {rs.status}; wait until it is ACTIVE", rs.arn
             )
         return rs
 
+    def _find_settled(self, arn: str, region: str) -> ReplicationSet:
+        """For the operations whose model declares no ConflictException (assumed: a set in
+        transition is refused with ValidationException there)."""
+        rs = self._find(arn, region)
+        if rs.status not in ("ACTIVE", "FAILED"):
+            raise ValidationException(
+                f"Replication set {rs.arn} is {rs.status}; wait until it is ACTIVE"
+            )
+        return rs
+
     def _resolve_key(self, region: str, key: str | None, field: str) -> str:
-        """Return the key as the service reports it, or raise if KMS has no such usable key."""
-        validation.check_kms_key_field(key, field)
+        """Return the key as the service reports it, or raise if it is no usable key there.
+
+        Source: the Incident Manager user guide (data protection): a customer managed key in
+        the same Region as the replica, a symmetric encryption key (no asymmetric or HMAC
+        key), with key material from KMS (no imported material, no custom key store), enabled.
+        """
         if key in (None, "", DEFAULT_KEY):
             return DEFAULT_KEY
         assert key is not None
+
+        def refuse(problem: str) -> ValidationException:
+            return ValidationException(f"Invalid KMS key at '{field}' in {region}: {key} {problem}")
+
         if key.startswith("arn:"):
             parts = key.split(":")
             if len(parts) < 6 or parts[3] != region or parts[4] != self.account_id:
-                raise ValidationException(
-                    f"Invalid KMS key at '{field}': {key} is not a key of account "
-                    f"{self.account_id} in {region}"
-                )
-        kms = kms_backends[self.account_id][region]
+                raise refuse(f"is not a key of account {self.account_id} in {region}")
         try:
-            kms_key = kms.describe_key(key)
-        except (KeyError, AttributeError, TypeError):
-            raise ValidationException(
-                f"Invalid KMS key at '{field}': {key} does not exist in {region}"
-            ) from None
-        if kms_key.key_state != "Enabled":
-            raise ValidationException(
-                f"Invalid KMS key at '{field}': {key} is {kms_key.key_state}, not Enabled"
+            kms_key = kms_backends[self.account_id][region].describe_key(key)
+        except (KeyError, AttributeError, TypeError, JsonRESTError):
+            raise refuse("does not exist") from None
+        usage = kms_key.key_usage or "ENCRYPT_DECRYPT"  # moto keeps None for KMS's default
+        if kms_key.key_spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+            raise refuse(
+                f"is a {kms_key.key_spec} {usage} key; Incident Manager needs a "
+                "symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)"
             )
+        if kms_key.origin != "AWS_KMS":
+            raise refuse(
+                f"has origin {kms_key.origin}; Incident Manager needs key material from KMS "
+                "(origin AWS_KMS: no imported key material, no custom key store)"
+            )
+        if kms_key.key_state != "Enabled":
+            raise refuse(f"is {kms_key.key_state}, not Enabled")
         return key
 
     @staticmethod
     def _check_one_key_kind(keys: Mapping[str, str], field: str) -> None:
+        """Source: the native type's handler and the user guide: every Region uses the AWS owned
+        key or every Region a customer managed key."""
         kinds = {key == DEFAULT_KEY for key in keys.values()}
         if len(kinds) > 1:
             raise ValidationException(
@@ -216,18 +262,24 @@ class SsmIncidentsBackend(BaseBackend):
                 "every region or a customer managed key in every region, never a mix"
             )
 
-    # -- operations ---------------------------------------------------------------------------
+    # -- operations (input already checked against the model: see responses.py) -------------
 
     def create_replication_set(
         self,
-        regions: Mapping[str, Mapping[str, str]] | None,
+        region: str,
+        regions: Mapping[str, Mapping[str, str]],
         tags: Mapping[str, str] | None,
         client_token: str | None,
     ) -> str:
-        validation.check_client_token(client_token)
-        validation.check_regions(regions)
-        validation.check_tags(tags)
-        assert regions is not None
+        for name in regions:
+            validation.check_region_name(name, f"regions.{name}")
+        if region not in regions:
+            # Source: the native type's contract tests (inputs_1_invalid.json, a set whose only
+            # Region is another) and Terraform's documentation (see _find).
+            raise ValidationException(
+                f"Invalid 'regions': the Region of the request ({region}) must be one of the "
+                f"replication set's Regions, got {', '.join(sorted(regions))}"
+            )
         fingerprint = json.dumps({"regions": regions, "tags": tags or {}}, sort_keys=True)
         if client_token and client_token in self.client_tokens:
             seen_fingerprint, arn = self.client_tokens[client_token]
@@ -250,7 +302,7 @@ class SsmIncidentsBackend(BaseBackend):
         now = self.now()
         arn = f"arn:{self.partition}:ssm-incidents::{self.account_id}:replication-set/{uuid4()}"
         rs = ReplicationSet(arn, self.caller, now)
-        rs.replicas = {name: Replica(name, key, "CREATING", now) for name, key in keys.items()}
+        rs.replicas = {name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()}
         rs.tags = dict(tags or {})
         self.replication_set = rs
         if client_token:
@@ -267,14 +319,13 @@ class SsmIncidentsBackend(BaseBackend):
         self._schedule(rs, finish)
         return arn
 
-    def get_replication_set(self, arn: str | None) -> ReplicationSet:
-        return self._find(arn)
+    def get_replication_set(self, region: str, arn: str) -> ReplicationSet:
+        return self._find(arn, region)
 
     def list_replication_sets(
         self, max_results: int | None, next_token: str | None
     ) -> tuple[list[str], str | None]:
-        if max_results is not None and not 1 <= max_results <= 100:
-            raise validation.fail("maxResults", "Member must be between 1 and 100")
+        """Answers from any Region: the set is the account's, whichever Regions it is in."""
         self.settle()
         arns = [self.replication_set.arn] if self.replication_set else []
         try:
@@ -285,40 +336,31 @@ class SsmIncidentsBackend(BaseBackend):
         return arns[start:stop], (str(stop) if stop < len(arns) else None)
 
     def update_replication_set(
-        self, arn: str | None, actions: list[Mapping[str, Any]] | None, client_token: str | None
+        self, region: str, arn: str, actions: list[Mapping[str, Any]]
     ) -> None:
-        validation.check_client_token(client_token)
-        if not actions or len(actions) != 1:
-            raise validation.fail("actions", "Member must have exactly 1 item")
         action = actions[0]
-        if len(action) != 1:
-            raise validation.fail(
-                "actions.0", "exactly one of addRegionAction or deleteRegionAction must be set"
-            )
-        rs = self._find_active(arn)
+        rs = self._find_active(arn, region)
         if "addRegionAction" in action:
             self._add_region(rs, action["addRegionAction"])
-        elif "deleteRegionAction" in action:
-            self._delete_region(rs, action["deleteRegionAction"])
         else:
-            raise validation.fail("actions.0", f"unknown action {next(iter(action))}")
+            self._delete_region(rs, action["deleteRegionAction"])
 
     def _add_region(self, rs: ReplicationSet, add: Mapping[str, str]) -> None:
-        name = add.get("regionName", "")
-        field_name = "actions.0.addRegionAction"
+        name = add["regionName"]
+        field_name = "actions.1.member.addRegionAction"
         validation.check_region_name(name, f"{field_name}.regionName")
         if name in rs.replicas:
             raise ValidationException(f"Region {name} is already in replication set {rs.arn}")
-        if len(rs.replicas) >= validation.MAX_REGIONS:
+        if len(rs.replicas) >= MAX_REGIONS:
             raise ValidationException(
-                f"A replication set can have at most {validation.MAX_REGIONS} regions; "
+                f"A replication set can have at most {MAX_REGIONS} regions; "
                 f"{rs.arn} already has {len(rs.replicas)}"
             )
         key = self._resolve_key(name, add.get("sseKmsKeyId"), f"{field_name}.sseKmsKeyId")
         existing = {n: r.sse_kms_key_id for n, r in rs.replicas.items()}
         self._check_one_key_kind({**existing, name: key}, field_name)
         now = self._begin_change(rs, "UPDATING")
-        replica = Replica(name, key, "CREATING", now)
+        replica = Replica(name, key, "CREATING", now, now)
         rs.replicas[name] = replica
         failure = self._take_failure()
 
@@ -330,7 +372,7 @@ class SsmIncidentsBackend(BaseBackend):
         self._schedule(rs, finish)
 
     def _delete_region(self, rs: ReplicationSet, delete: Mapping[str, str]) -> None:
-        name = delete.get("regionName", "")
+        name = delete["regionName"]
         if name not in rs.replicas:
             raise ValidationException(f"Region {name} is not in replication set {rs.arn}")
         if len(rs.replicas) == 1:
@@ -338,8 +380,16 @@ class SsmIncidentsBackend(BaseBackend):
                 f"Cannot delete {name}: it is the last region of replication set {rs.arn}; "
                 "delete the replication set instead"
             )
-        now = self._begin_change(rs, "UPDATING")
         replica = rs.replicas[name]
+        age = (self.now() - replica.added_time).total_seconds()
+        if age < self.removal_min_age_seconds:
+            # Assumed rule (switch: REMOVAL_MIN_AGE_ENV), after the user guide's 24 hours.
+            raise ValidationException(
+                f"Cannot delete Region {name} from replication set {rs.arn}: it was added at "
+                f"{replica.added_time.isoformat()}, and a Region can be deleted only "
+                f"{self.removal_min_age_seconds:g} seconds after it was created"
+            )
+        now = self._begin_change(rs, "UPDATING")
         replica.status, replica.status_update_time = "DELETING", now
 
         def finish() -> None:
@@ -348,22 +398,13 @@ class SsmIncidentsBackend(BaseBackend):
 
         self._schedule(rs, finish)
 
-    def update_deletion_protection(
-        self, arn: str | None, deletion_protected: bool | None, client_token: str | None
-    ) -> None:
-        validation.check_client_token(client_token)
-        if deletion_protected is None:
-            raise validation.fail("deletionProtected", "Member must not be null")
-        rs = self._find_active(arn)
-        rs.deletion_protected = bool(deletion_protected)
+    def update_deletion_protection(self, region: str, arn: str, deletion_protected: bool) -> None:
+        rs = self._find_settled(arn, region)
+        rs.deletion_protected = deletion_protected
         rs.touch(self.caller, self.now())
 
-    def delete_replication_set(self, arn: str | None) -> None:
-        rs = self._find(arn)
-        if rs.status not in ("ACTIVE", "FAILED"):
-            raise ConflictException(
-                f"Replication set {rs.arn} is {rs.status}; wait until it is ACTIVE", rs.arn
-            )
+    def delete_replication_set(self, region: str, arn: str) -> None:
+        rs = self._find_settled(arn, region)
         if rs.deletion_protected:
             raise ValidationException(
                 f"Replication set {rs.arn} has deletion protection enabled; "
@@ -379,28 +420,23 @@ class SsmIncidentsBackend(BaseBackend):
 
         self._schedule(rs, finish)
 
-    def tag_resource(self, arn: str | None, tags: Mapping[str, str] | None) -> None:
-        validation.check_tags(tags, minimum=1)
-        assert tags is not None
-        rs = self._find_active(arn, "resourceArn")
+    def tag_resource(self, region: str, arn: str, tags: Mapping[str, str]) -> None:
+        rs = self._find_active(arn, region)
         merged = {**rs.tags, **tags}
-        if len(merged) > validation.MAX_TAGS:
+        if len(merged) > MAX_TAGS:
             raise ServiceQuotaExceededException(
-                f"A resource can have at most {validation.MAX_TAGS} tags; "
+                f"A resource can have at most {MAX_TAGS} tags; "
                 f"this request would make {len(merged)}"
             )
         rs.tags = merged
 
-    def untag_resource(self, arn: str | None, tag_keys: list[str] | None) -> None:
-        if not tag_keys:
-            raise validation.fail("tagKeys", "Member must have at least 1 item")
-        validation.check_tag_keys(tag_keys, "tagKeys")
-        rs = self._find_active(arn, "resourceArn")
+    def untag_resource(self, region: str, arn: str, tag_keys: list[str]) -> None:
+        rs = self._find_active(arn, region)
         for key in tag_keys:
             rs.tags.pop(key, None)
 
-    def list_tags_for_resource(self, arn: str | None) -> dict[str, str]:
-        return dict(self._find(arn, "resourceArn").tags)
+    def list_tags_for_resource(self, region: str, arn: str) -> dict[str, str]:
+        return dict(self._find(arn, region).tags)
 
     # -- fault injection (see emulator.control) -----------------------------------------------
 

@@ -103,3 +103,44 @@ def test_region_key_cannot_be_changed_in_place(
             actions=[{"addRegionAction": {"regionName": "us-east-1", "sseKmsKeyId": second}}],
         )
     assert region_keys(incidents, arn) == {"us-east-1": first}
+
+
+@pytest.mark.parametrize(
+    ("create_key", "problem"),
+    [
+        ({"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"}, "RSA_2048 ENCRYPT_DECRYPT"),
+        ({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}, "HMAC_256"),
+        ({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}, "ECC_NIST_P256 SIGN_VERIFY"),
+        ({"Origin": "EXTERNAL"}, "origin EXTERNAL"),
+    ],
+    ids=["asymmetric", "hmac", "signing", "imported-material"],
+)
+def test_key_that_is_not_a_symmetric_kms_key_is_rejected(
+    incidents: SSMIncidentsClient, create_key: dict[str, str], problem: str
+) -> None:
+    # Incident Manager user guide, data protection: symmetric encryption keys with KMS material.
+    kms = boto3.client("kms", region_name="us-east-1")
+    key = kms.create_key(**create_key)["KeyMetadata"]["Arn"]  # type: ignore[arg-type]
+    with raises_aws("ValidationException", 400, "regions.us-east-1", "in us-east-1", problem):
+        incidents.create_replication_set(regions={"us-east-1": {"sseKmsKeyId": key}})
+    assert incidents.list_replication_sets()["replicationSetArns"] == []
+
+
+def test_key_id_of_another_region_is_not_found_in_the_replicas_region(
+    incidents: SSMIncidentsClient, kms_key: MakeKey
+) -> None:
+    west_key_id = kms_key("us-west-2").split("/")[-1]
+    with raises_aws("ValidationException", 400, "regions.us-east-1", "does not exist"):
+        incidents.create_replication_set(regions={"us-east-1": {"sseKmsKeyId": west_key_id}})
+
+
+def test_pending_deletion_key_is_rejected_when_adding_a_region(
+    incidents: SSMIncidentsClient, kms_key: MakeKey
+) -> None:
+    east, west = kms_key("us-east-1"), kms_key("us-west-2")
+    arn = incidents.create_replication_set(regions={"us-east-1": {"sseKmsKeyId": east}})["arn"]
+    boto3.client("kms", region_name="us-west-2").schedule_key_deletion(KeyId=west.split("/")[-1])
+    add = [{"addRegionAction": {"regionName": "us-west-2", "sseKmsKeyId": west}}]
+    with raises_aws("ValidationException", 400, "us-west-2", "PendingDeletion"):
+        incidents.update_replication_set(arn=arn, actions=add)  # type: ignore[arg-type]
+    assert region_keys(incidents, arn) == {"us-east-1": east}

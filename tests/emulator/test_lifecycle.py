@@ -67,14 +67,11 @@ def test_deleted_set_is_deleting_then_not_found(slow: SSMIncidentsClient) -> Non
     assert slow.list_replication_sets()["replicationSetArns"] == []
 
 
+#: The mutations whose model declares ConflictException; the others answer ValidationException.
 MUTATIONS: dict[str, Callable[[SSMIncidentsClient, str], object]] = {
     "UpdateReplicationSet": lambda c, arn: c.update_replication_set(
         arn=arn, actions=[{"addRegionAction": {"regionName": "us-west-2"}}]
     ),
-    "UpdateDeletionProtection": lambda c, arn: c.update_deletion_protection(
-        arn=arn, deletionProtected=True
-    ),
-    "DeleteReplicationSet": lambda c, arn: c.delete_replication_set(arn=arn),
     "TagResource": lambda c, arn: c.tag_resource(resourceArn=arn, tags={"a": "b"}),
     "UntagResource": lambda c, arn: c.untag_resource(resourceArn=arn, tagKeys=["a"]),
 }
@@ -88,6 +85,26 @@ def test_mutating_call_while_creating_is_a_conflict(
     with raises_aws("ConflictException", 409, "CREATING"):
         MUTATIONS[operation](slow, arn)
     assert statuses(slow, arn) == ("CREATING", {"us-east-1": "CREATING"})
+
+
+UNDECLARED_CONFLICT: dict[str, Callable[[SSMIncidentsClient, str], object]] = {
+    "UpdateDeletionProtection": lambda c, arn: c.update_deletion_protection(
+        arn=arn, deletionProtected=True
+    ),
+    "DeleteReplicationSet": lambda c, arn: c.delete_replication_set(arn=arn),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(UNDECLARED_CONFLICT))
+def test_call_without_a_declared_conflict_while_creating_is_a_validation_error(
+    slow: SSMIncidentsClient, operation: str
+) -> None:
+    # botocore's model declares no ConflictException for these (assumed: ValidationException).
+    arn = slow.create_replication_set(regions={"us-east-1": {}})["arn"]
+    with raises_aws("ValidationException", 400, "CREATING"):
+        UNDECLARED_CONFLICT[operation](slow, arn)
+    assert statuses(slow, arn) == ("CREATING", {"us-east-1": "CREATING"})
+    assert slow.get_replication_set(arn=arn)["replicationSet"]["deletionProtected"] is False
 
 
 def test_mutating_call_while_updating_is_a_conflict(slow: SSMIncidentsClient) -> None:
@@ -142,8 +159,12 @@ def test_audit_fields_are_filled_and_last_modified_moves_on_update(
     assert (after["lastModifiedTime"] - before["lastModifiedTime"]).total_seconds() >= 60
 
 
-def test_the_set_is_account_wide_not_regional(incidents: SSMIncidentsClient) -> None:
-    arn = incidents.create_replication_set(regions={"us-east-1": {}})["arn"]
-    elsewhere = boto3.client("ssm-incidents", region_name="eu-west-1")
-    assert elsewhere.list_replication_sets()["replicationSetArns"] == [arn]
-    assert elsewhere.get_replication_set(arn=arn)["replicationSet"]["arn"] == arn
+def test_the_set_is_listed_everywhere_and_answers_in_each_of_its_regions(
+    incidents: SSMIncidentsClient,
+) -> None:
+    arn = incidents.create_replication_set(regions={"us-east-1": {}, "eu-west-1": {}})["arn"]
+    for region in ("eu-west-1", "ap-south-1"):
+        client = boto3.client("ssm-incidents", region_name=region)
+        assert client.list_replication_sets()["replicationSetArns"] == [arn]
+    west = boto3.client("ssm-incidents", region_name="eu-west-1")
+    assert west.get_replication_set(arn=arn)["replicationSet"]["arn"] == arn

@@ -10,7 +10,9 @@ def test_second_set_is_refused_with_service_quota_exceeded(
 ) -> None:
     first = incidents.create_replication_set(regions={"us-east-1": {}}, clientToken="one")["arn"]
     with raises_aws("ServiceQuotaExceededException", 402, "one already exists") as caught:
-        incidents.create_replication_set(regions={"us-east-2": {}}, clientToken="two")
+        incidents.create_replication_set(
+            regions={"us-east-1": {}, "us-east-2": {}}, clientToken="two"
+        )
     assert caught.value.response["serviceCode"] == "ssm-incidents"  # type: ignore[typeddict-item]
     assert caught.value.response["quotaCode"]  # type: ignore[typeddict-item]
     assert incidents.list_replication_sets()["replicationSetArns"] == [first]
@@ -31,7 +33,9 @@ def test_same_token_with_a_different_request_is_a_conflict(
 ) -> None:
     first = incidents.create_replication_set(regions={"us-east-1": {}}, clientToken="tok")["arn"]
     with raises_aws("ConflictException", 409, "tok"):
-        incidents.create_replication_set(regions={"us-east-2": {}}, clientToken="tok")
+        incidents.create_replication_set(
+            regions={"us-east-1": {}, "us-east-2": {}}, clientToken="tok"
+        )
     assert incidents.list_replication_sets()["replicationSetArns"] == [first]
 
 

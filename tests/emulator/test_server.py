@@ -54,3 +54,22 @@ def test_aws_cli_lists_and_reads_the_set(endpoint: str) -> None:
     assert aws("list-replication-sets") == {"replicationSetArns": [arn]}
     got = aws("get-replication-set", "--arn", arn)["replicationSet"]
     assert got["status"] == "ACTIVE"  # type: ignore[index]
+
+
+def test_aws_cli_sees_the_set_only_in_its_own_regions(endpoint: str) -> None:
+    incidents = boto3.client("ssm-incidents", region_name="us-east-1", endpoint_url=endpoint)
+    arn = incidents.create_replication_set(regions={"us-east-1": {}})["arn"]
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
+
+    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "awscli", "ssm-incidents", *args, "--output", "json"]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+    elsewhere = aws("get-replication-set", "--arn", arn, "--region", "eu-west-1")
+    assert elsewhere.returncode == 255  # AWS CLI v1: any service error
+    assert "ResourceNotFoundException" in elsewhere.stderr
+    assert json.loads(aws("list-replication-sets", "--region", "eu-west-1").stdout) == {
+        "replicationSetArns": [arn]
+    }
+    home = aws("get-replication-set", "--arn", arn, "--region", "us-east-1")
+    assert json.loads(home.stdout)["replicationSet"]["arn"] == arn
