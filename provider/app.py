@@ -18,6 +18,7 @@ from crhelper import CfnResource
 
 from . import continuation, envelope, lifecycle, responder
 from .errors import Handoff, ProviderError
+from .keys import Keys
 from .runtime import Event, Runtime
 from .settings import SERVICE, settings
 from .spec import parse_spec
@@ -121,17 +122,43 @@ def handle(event: Event, context: LambdaContext) -> str | None:
     """
     request_type, token = event["RequestType"], event["RequestId"]
     physical_id = event.get("PhysicalResourceId") or ""
+    names = lifecycle.Names(_stack_name(event["StackId"]), event["LogicalResourceId"])
+    hints = named_regions(event)
 
     def work(budget: Budget) -> str:
+        api = RUNTIME.incidents()
         if request_type == "Delete":  # properties are not checked: Delete must go through
-            lifecycle.delete(RUNTIME.incidents(), physical_id, budget)
+            lifecycle.delete(api, physical_id, budget, names, hints)
             return physical_id
-        spec = parse_spec(event.get("ResourceProperties") or {})
+        keys = Keys(RUNTIME.kms().describe)
+        spec = keys.resolve(parse_spec(event.get("ResourceProperties") or {}, api.home))
         if request_type == "Create":
-            return lifecycle.create(RUNTIME.incidents(), spec, token, budget)
-        return lifecycle.update(RUNTIME.incidents(), spec, physical_id, token=token, budget=budget)
+            return lifecycle.create(api, keys, spec, token, budget)
+        return lifecycle.update(
+            api, keys, spec, physical_id, token=token, budget=budget, names=names, hints=hints
+        )
 
     return run(event, context, work)
+
+
+def _stack_name(stack_id: str) -> str:
+    """arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/GUID -> NAME."""
+    parts = stack_id.split("/")
+    return parts[1] if len(parts) >= 3 else stack_id
+
+
+def named_regions(event: Event) -> tuple[str, ...]:
+    """The Region names the event's properties (new and old) list, read leniently: where to
+    look for a set that the provider's own Region no longer sees."""
+    found: list[str] = []
+    for key in ("ResourceProperties", "OldResourceProperties"):
+        properties = event.get(key)
+        regions = properties.get("Regions") if isinstance(properties, dict) else None
+        for item in regions if isinstance(regions, list) else []:
+            name = item.get("RegionName") if isinstance(item, dict) else None
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+    return tuple(found)
 
 
 def run(event: Event, context: LambdaContext, work: Callable[[Budget], str]) -> str | None:

@@ -9,10 +9,13 @@ rollback's Delete removes it instead of leaking the account's only replication s
 class ProviderError(Exception):
     """A failure CloudFormation sees as the Reason of a FAILED response."""
 
-    def __init__(self, reason: str, physical_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str, physical_id: str | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.physical_id = physical_id
+        self.code = code  # the AWS error code behind it, when there is one
 
 
 class InvalidProperties(ProviderError):
@@ -25,6 +28,14 @@ class NotInPlace(ProviderError):
 
 class AlreadyExists(ProviderError):
     """Another replication set exists in the account (Incident Manager allows one)."""
+
+
+class Unreachable(ProviderError):
+    """The set exists but answers in none of the Regions the provider can call it through."""
+
+
+class RemovalRefused(ProviderError):
+    """Incident Manager refused to remove a Region (it may refuse within 24 h of the addition)."""
 
 
 class DeletionProtected(ProviderError):

@@ -1,11 +1,14 @@
 """The edge to Incident Manager: read the live set, apply one action, and turn errors into types.
 
+Incident Manager answers for a replication set only in the set's own Regions, so every call
+about the set names the Region it goes through; the clients are built per Region on first use.
+
 Throttling and internal errors are retried by botocore's standard retry mode (bounded by
 ``PROVIDER_MAX_ATTEMPTS``); whatever is left surfaces as :class:`ServiceFailure` whose reason
 names the operation and what to do.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -26,8 +29,11 @@ class SetExists(Exception):
 
 
 class IncidentsApi:
-    def __init__(self, client: "SSMIncidentsClient") -> None:
-        self._client = client
+    """Incident Manager as the provider calls it: ``home`` is the provider's own Region."""
+
+    def __init__(self, client_for: Callable[[str], "SSMIncidentsClient"], home: str) -> None:
+        self._client_for = client_for
+        self.home = home
 
     def create(self, spec: ReplicationSetSpec, client_token: str) -> str:
         """Create the set (idempotent per token) and return its ARN; SetExists if one exists."""
@@ -35,7 +41,9 @@ class IncidentsApi:
         try:
             with _calling("CreateReplicationSet", expected=("ServiceQuotaExceededException",)):
                 kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
-                return self._client.create_replication_set(
+                return self._client_for(
+                    self.home
+                ).create_replication_set(
                     regions=regions,  # type: ignore[arg-type]
                     clientToken=client_token[:128],
                     **kwargs,
@@ -46,31 +54,34 @@ class IncidentsApi:
     def existing_arn(self) -> str | None:
         """The account's replication set, if any (ListReplicationSets)."""
         with _calling("ListReplicationSets"):
-            for page in self._client.get_paginator("list_replication_sets").paginate():
+            pages = self._client_for(self.home).get_paginator("list_replication_sets").paginate()
+            for page in pages:
                 for arn in page["replicationSetArns"]:
                     return arn
         return None
 
-    def status(self, arn: str) -> LiveReplicationSet | None:
-        """The set without its tags (one call), or None when it does not exist."""
+    def status(self, arn: str, region: str) -> LiveReplicationSet | None:
+        """The set without its tags (one call), or None when ``region`` does not see it (it is
+        gone, or not in that Region)."""
         try:
             with _calling("GetReplicationSet", expected=("ResourceNotFoundException",)):
-                found = self._client.get_replication_set(arn=arn)["replicationSet"]
+                found = self._client_for(region).get_replication_set(arn=arn)["replicationSet"]
         except ClientError:
             return None
         return _live(arn, found)
 
-    def tags(self, arn: str) -> dict[str, str] | None:
-        """The set's tags, or None when it does not exist."""
+    def tags(self, arn: str, region: str) -> dict[str, str] | None:
+        """The set's tags, or None when ``region`` does not see it."""
         try:
             with _calling("ListTagsForResource", expected=("ResourceNotFoundException",)):
-                return self._client.list_tags_for_resource(resourceArn=arn)["tags"]
+                client = self._client_for(region)
+                return client.list_tags_for_resource(resourceArn=arn)["tags"]
         except ClientError:
             return None
 
     def apply(self, arn: str, action: Action) -> None:
-        """Make the one call that carries out ``action``."""
-        client = self._client
+        """Make the one call that carries out ``action``, through the Region it names."""
+        client = self._client_for(action.via or self.home)
         match action:
             case AddRegion(name, kms_key):
                 key = kms_key or DEFAULT_KEY
@@ -94,11 +105,11 @@ class IncidentsApi:
                 with _calling("UpdateDeletionProtection"):
                     client.update_deletion_protection(arn=arn, deletionProtected=enabled)
 
-    def delete(self, arn: str) -> bool:
+    def delete(self, arn: str, region: str) -> bool:
         """Start deleting the set; False when it was already gone."""
         try:
             with _calling("DeleteReplicationSet", expected=("ResourceNotFoundException",)):
-                self._client.delete_replication_set(arn=arn)
+                self._client_for(region).delete_replication_set(arn=arn)
         except ClientError:
             return False
         return True
@@ -112,6 +123,7 @@ def _live(arn: str, found: "ReplicationSetTypeDef") -> LiveReplicationSet:
             else info["sseKmsKeyId"],
             status=info["status"],
             status_message=info.get("statusMessage"),
+            status_updated=info.get("statusUpdateDateTime"),
         )
         for name, info in found["regionMap"].items()
     }
@@ -143,6 +155,6 @@ def _calling(operation: str, expected: tuple[str, ...] = ()) -> Iterator[None]:
         advice = ADVICE.get(code, "").format(op=operation)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         reason = f"{operation} failed with {code}{tries}: {message}"
-        raise ServiceFailure(f"{reason} ({advice})" if advice else reason) from error
+        raise ServiceFailure(f"{reason} ({advice})" if advice else reason, code=code) from error
     except BotoCoreError as error:
         raise ServiceFailure(f"{operation} could not reach Incident Manager: {error}") from error

@@ -1,50 +1,59 @@
 """Create, Update and Delete of the replication set, each reading top to bottom.
 
 Every step is idempotent: a redelivered event, or a continuation after a handoff, re-reads the
-live set and carries on from wherever the last invocation stopped.
+live set and carries on from wherever the last invocation stopped. Incident Manager answers for
+a set only in the set's Regions: the provider calls through its own Region, and through another
+of the set's Regions when its own is not (or not yet, or no longer) in the set.
 """
 
-import re
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
-from .errors import AlreadyExists, DeletionProtected, ProviderError, ServiceFailure, SetFailed
+from .errors import (
+    AlreadyExists,
+    DeletionProtected,
+    ProviderError,
+    RemovalRefused,
+    ServiceFailure,
+    SetFailed,
+    Unreachable,
+)
 from .incidents import IncidentsApi, SetExists
+from .keys import Keys
 from .plan import AddRegion, RemoveRegion, plan
-from .spec import ReplicationSetSpec
+from .spec import ReplicationSetSpec, is_replication_set_arn
 from .state import LiveReplicationSet
 from .waiter import Budget, wait_for
 
-REPLICATION_SET_ARN = re.compile(
-    r"^arn:aws(-cn|-us-gov)?:ssm-incidents::\d{12}:replication-set/.+$"
-)
+
+@dataclass(frozen=True)
+class Names:
+    """What a Reason needs to show the stack's way out: the stack and the resource."""
+
+    stack_name: str
+    logical_id: str
 
 
-def is_replication_set_arn(physical_id: str) -> bool:
-    return bool(REPLICATION_SET_ARN.match(physical_id))
+@dataclass(frozen=True)
+class Located:
+    """The live set, and a Region of it through which it answers."""
+
+    live: LiveReplicationSet
+    region: str
 
 
-def create(api: IncidentsApi, spec: ReplicationSetSpec, token: str, budget: Budget) -> str:
+def create(
+    api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, token: str, budget: Budget
+) -> str:
     """Create the set (or adopt the account's, if asked), converge it, and return its ARN."""
+    keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one before any call
     try:
         arn = api.create(spec, token)
     except SetExists:
-        existing = api.existing_arn()
-        if existing is None:
-            raise ServiceFailure(
-                "CreateReplicationSet said a replication set exists, but ListReplicationSets "
-                "shows none (it may be being deleted); retry the stack operation"
-            ) from None
-        if not spec.adopt_existing:
-            raise AlreadyExists(
-                f"A replication set already exists in this account: {existing}. Incident "
-                "Manager allows one per account. To manage it from this stack, set "
-                "AdoptExisting: true (with DeletionPolicy: Retain to keep it when the stack "
-                "goes); otherwise refer to that ARN instead of creating a set."
-            ) from None
-        converge(api, existing, spec, budget)
-        return existing
+        return _adopt(api, keys, spec, budget)
     try:
-        converge(api, arn, spec, budget, known_tags=dict(spec.tags))
+        converge(api, keys, arn, spec, budget, known_tags=dict(spec.tags))
     except ProviderError as error:
         # This stack made the set: answer with its ARN so the rollback deletes it.
         error.physical_id = error.physical_id or arn
@@ -52,72 +61,192 @@ def create(api: IncidentsApi, spec: ReplicationSetSpec, token: str, budget: Budg
     return arn
 
 
+def _adopt(api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budget) -> str:
+    existing = api.existing_arn()
+    if existing is None:
+        raise ServiceFailure(
+            "CreateReplicationSet said a replication set exists, but ListReplicationSets "
+            "shows none (it may be being deleted); retry the stack operation"
+        )
+    if not spec.adopt_existing:
+        raise AlreadyExists(
+            f"A replication set already exists in this account: {existing}. Incident "
+            "Manager allows one per account. To manage it from this stack, set "
+            "AdoptExisting: true (with DeletionPolicy: Retain to keep it when the stack "
+            "goes); otherwise refer to that ARN instead of creating a set."
+        )
+    found = locate(api, existing, spec.region_names)
+    if found is None:
+        raise ServiceFailure(f"replication set {existing} disappeared while being adopted")
+    converge(api, keys, existing, spec, budget, found=found)
+    return existing
+
+
 def update(
-    api: IncidentsApi, spec: ReplicationSetSpec, physical_id: str, *, token: str, budget: Budget
+    api: IncidentsApi,
+    keys: Keys,
+    spec: ReplicationSetSpec,
+    physical_id: str,
+    *,
+    token: str,
+    budget: Budget,
+    names: Names,
+    hints: Iterable[str] = (),
 ) -> str:
-    """Converge the stack's set to the spec; recreate it if it was deleted outside the stack."""
-    live = settled(api, physical_id, budget) if is_replication_set_arn(physical_id) else None
-    if live is None:
+    """Converge the stack's set to the spec; recreate it if it was deleted outside the stack.
+
+    ``hints`` are Regions the event names (old and new properties): where to look for the set
+    when the provider's own Region no longer sees it.
+    """
+    found = (
+        locate(api, physical_id, (*spec.region_names, *hints))
+        if is_replication_set_arn(physical_id)
+        else None
+    )
+    if found is None:
         # CloudFormation sees a new PhysicalResourceId and then deletes the old one: a no-op.
-        return create(api, spec, token, budget)
-    converge(api, physical_id, spec, budget, live=live)
+        return create(api, keys, spec, token, budget)
+    converge(api, keys, physical_id, spec, budget, found=found, names=names)
     return physical_id
 
 
-def delete(api: IncidentsApi, physical_id: str, budget: Budget) -> None:
+def delete(
+    api: IncidentsApi, physical_id: str, budget: Budget, names: Names, hints: Iterable[str] = ()
+) -> None:
     """Delete the set and wait until it is gone; anything already gone is success."""
     if not is_replication_set_arn(physical_id):
         return  # a Create that failed before any set existed
-    live = _wait_settled(api, physical_id, budget)  # a FAILED set can still be deleted
-    if live is None:
+    found = locate(api, physical_id, hints)
+    if found is None:
+        return
+    region = found.region
+    live = found.live if found.live.settled else _wait_settled(api, physical_id, region, budget)
+    if live is None:  # a FAILED set is settled: it can still be deleted
         return
     if live.deletion_protected:
         raise DeletionProtected(
-            f"Replication set {physical_id} has deletion protection on. To delete it, update "
-            "the stack with DeletionProtected: false first; to keep it, set DeletionPolicy: "
-            "Retain on the resource. Deleting it deletes all Incident Manager data."
+            f"Replication set {physical_id} has deletion protection on, so the stack cannot "
+            "delete it (deleting it deletes all Incident Manager data). To keep the set, delete "
+            f"the stack again without it: aws cloudformation delete-stack --stack-name "
+            f"{names.stack_name} --retain-resources {names.logical_id}. To delete it, turn "
+            f"protection off outside the stack: aws ssm-incidents update-deletion-protection "
+            f"--arn {physical_id} --no-deletion-protected --region {region}, then delete the "
+            "stack again."
         )
-    if api.delete(physical_id):
+    if api.delete(physical_id, region):
         wait_for(
-            lambda: api.status(physical_id),
-            lambda found: found is None,
+            lambda: api.status(physical_id, region),
+            lambda now: now is None,
             budget,
-            lambda found: f"replication set {physical_id} was still {_status(found)}",
+            lambda now: f"replication set {physical_id} was still {_status(now)}",
         )
+
+
+def locate(api: IncidentsApi, arn: str, hints: Iterable[str]) -> Located | None:
+    """The set ``arn`` names and a Region that sees it; None when it is gone.
+
+    A set that ListReplicationSets lists is not gone even if the provider's Region does not see
+    it (that Region was removed outside the stack): it is looked for in the ``hints`` Regions,
+    and Unreachable names the way out when none of them sees it either.
+    """
+    live = api.status(arn, api.home)
+    if live is not None:
+        return Located(live, api.home)
+    if api.existing_arn() != arn:
+        return None
+    tried = [api.home]
+    for region in dict.fromkeys(hints):
+        if region in tried:
+            continue
+        tried.append(region)
+        live = api.status(arn, region)
+        if live is not None:
+            return Located(live, region)
+    raise Unreachable(
+        f"Replication set {arn} exists but is not in {', '.join(tried)}: it was changed "
+        f"outside the stack, and Incident Manager answers for a set only in its own Regions. "
+        f"Add {api.home}, the provider's Region, back to it through one of its Regions: aws "
+        f"ssm-incidents update-replication-set --arn {arn} --actions "
+        f'\'[{{"addRegionAction":{{"regionName":"{api.home}"}}}}]\' --region ONE_OF_ITS_REGIONS '
+        '(with "sseKmsKeyId" if it uses customer managed keys), then retry.'
+    )
 
 
 def converge(
     api: IncidentsApi,
+    keys: Keys,
     arn: str,
     spec: ReplicationSetSpec,
     budget: Budget,
     *,
-    live: LiveReplicationSet | None = None,
+    found: Located | None = None,
     known_tags: dict[str, str] | None = None,
+    names: Names | None = None,
 ) -> None:
-    """Wait for the set to settle, then apply the plan one action at a time."""
+    """Wait for the set to settle, then apply the plan one action at a time.
+
+    ``found`` is the set as last read, with a Region to read it through (default: a set just
+    created through the provider's Region, not read yet).
+    """
     vanished = ServiceFailure(f"replication set {arn} disappeared while the stack was changing it")
-    live = live or settled(api, arn, budget)
+    region = found.region if found else api.home
+    if found is not None and found.live.status == "ACTIVE":
+        live: LiveReplicationSet | None = found.live
+    else:
+        live = settled(api, arn, region, budget)
     if live is None:
         raise vanished
-    tags = known_tags if known_tags is not None else api.tags(arn)
-    for action in plan(replace(live, tags=tags or {}), spec):
-        api.apply(arn, action)
-        if isinstance(action, AddRegion | RemoveRegion) and settled(api, arn, budget) is None:
-            raise vanished
+    tags = known_tags if known_tags is not None else api.tags(arn, region)
+    actions = plan(replace(live, tags=tags or {}), spec, api.home)
+    keys.check((a.name, a.kms_key) for a in actions if isinstance(a, AddRegion))
+    for action in actions:
+        try:
+            api.apply(arn, action)
+        except ServiceFailure as error:
+            if isinstance(action, RemoveRegion) and error.code == "ValidationException":
+                raise _removal_refused(arn, live, action.name, error, names) from error
+            raise
+        if isinstance(action, AddRegion | RemoveRegion):
+            now = settled(api, arn, action.via, budget)
+            if now is None:
+                raise vanished
+            live = now
 
 
-def settled(api: IncidentsApi, arn: str, budget: Budget) -> LiveReplicationSet | None:
+def _removal_refused(
+    arn: str, live: LiveReplicationSet, region: str, error: ServiceFailure, names: Names | None
+) -> RemovalRefused:
+    added = live.regions[region].status_updated if region in live.regions else None
+    when = f" (added at {added:%Y-%m-%d %H:%M} UTC)" if added else ""
+    retry = f" Retry after {added + timedelta(hours=24):%Y-%m-%d %H:%M} UTC." if added else ""
+    skip = (
+        f" If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
+        f"resource: aws cloudformation continue-update-rollback --stack-name "
+        f"{names.stack_name} --resources-to-skip {names.logical_id}; the next stack update "
+        "then reconciles the set from its live state."
+        if names
+        else ""
+    )
+    return RemovalRefused(
+        f"Incident Manager refused to remove Region {region}{when} from replication set {arn}: "
+        f"{error.reason}. Incident Manager may refuse to remove a Region within 24 hours of "
+        f"adding it.{retry}{skip}"
+    )
+
+
+def settled(api: IncidentsApi, arn: str, region: str, budget: Budget) -> LiveReplicationSet | None:
     """Wait until the set is ACTIVE (returned) or gone (None); FAILED raises SetFailed."""
-    live = _wait_settled(api, arn, budget)
+    live = _wait_settled(api, arn, region, budget)
     if live is not None and live.status == "FAILED":
         raise SetFailed(live.failure_summary())
     return live
 
 
-def _wait_settled(api: IncidentsApi, arn: str, budget: Budget) -> LiveReplicationSet | None:
+def _wait_settled(
+    api: IncidentsApi, arn: str, region: str, budget: Budget
+) -> LiveReplicationSet | None:
     return wait_for(
-        lambda: api.status(arn),
+        lambda: api.status(arn, region),
         lambda found: found is None or found.settled,
         budget,
         lambda found: f"replication set {arn} was still {_status(found)}",

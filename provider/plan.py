@@ -1,9 +1,16 @@
 """From the live set and the spec to an ordered list of actions, or a refusal. Pure: no I/O.
 
-Regions change one at a time, as UpdateReplicationSet allows, ordered so the set never has
-fewer than one region nor more than three: missing regions are added first, then regions whose
-key changed are removed and added back with the new key, then extra regions are removed. Tags
-come next (``aws:`` keys are never touched), deletion protection last.
+The order keeps a failed update undoable: what can fail without touching Regions comes first
+(tags, turning deletion protection off), then Region removals, then additions, deletion
+protection turned on last. Incident Manager may refuse to remove a Region within 24 hours of
+adding it, so an update whose last steps add Regions leaves its rollback the least to undo.
+
+Regions change one at a time, as UpdateReplicationSet allows, and the set never has fewer than
+one Region nor more than three. Each action names the Region its call goes through (``via``):
+Incident Manager answers for a set only in the set's Regions, so every call, and the wait after
+it, goes through a Region that is in the set before and after that call, the provider's own
+Region whenever it can. That is how the key of the provider's Region changes: removed and added
+back through another Region.
 """
 
 from collections.abc import Mapping
@@ -25,72 +32,90 @@ RECREATE_NOTE = (
 class AddRegion:
     name: str
     kms_key: str | None
+    via: str = ""  # the Region the call goes through
 
 
 @dataclass(frozen=True)
 class RemoveRegion:
     name: str
+    via: str = ""
 
 
 @dataclass(frozen=True)
 class TagSet:
     tags: tuple[tuple[str, str], ...]
+    via: str = ""
 
 
 @dataclass(frozen=True)
 class UntagSet:
     keys: tuple[str, ...]
+    via: str = ""
 
 
 @dataclass(frozen=True)
 class SetDeletionProtection:
     enabled: bool
+    via: str = ""
 
 
 Action = AddRegion | RemoveRegion | TagSet | UntagSet | SetDeletionProtection
 RegionAction = AddRegion | RemoveRegion
 
 
-def plan(live: LiveReplicationSet, spec: ReplicationSetSpec) -> list[Action]:
-    """Every call needed to bring ``live`` to ``spec``; empty when they already agree."""
+def plan(live: LiveReplicationSet, spec: ReplicationSetSpec, home: str) -> list[Action]:
+    """Every call needed to bring ``live`` to ``spec``; empty when they already agree.
+
+    ``home`` is the provider's Region: never removed (the spec includes it), and the Region
+    calls go through whenever it is in the set.
+    """
     if live.uses_customer_keys != spec.uses_customer_keys:
         have, want = _key_kind(live.uses_customer_keys), _key_kind(spec.uses_customer_keys)
         raise NotInPlace(
             f"Regions: the replication set uses {have} and the template asks for {want}; "
             f"Incident Manager cannot switch a set between the two in place. {RECREATE_NOTE}"
         )
-    actions: list[Action] = list(region_actions(live.region_keys, spec.region_keys))
-    actions += tag_actions(live.tags, spec.tags)
-    if live.deletion_protected != spec.deletion_protected:
-        actions.append(SetDeletionProtection(spec.deletion_protected))
+    first = via(set(live.regions), home)
+    actions: list[Action] = list(tag_actions(live.tags, spec.tags, first))
+    if live.deletion_protected and not spec.deletion_protected:
+        actions.append(SetDeletionProtection(False, first))
+    actions += region_actions(live.region_keys, spec.region_keys, home)
+    if spec.deletion_protected and not live.deletion_protected:
+        actions.append(SetDeletionProtection(True, via(set(spec.region_names), home)))
     return actions
 
 
+def via(regions: set[str], home: str) -> str:
+    """The Region to call through: the provider's own when the set is in it."""
+    return home if home in regions else min(regions)
+
+
 def region_actions(
-    current: Mapping[str, str | None], wanted: Mapping[str, str | None]
+    current: Mapping[str, str | None], wanted: Mapping[str, str | None], home: str
 ) -> list[RegionAction]:
-    """Add, replace, then remove regions, one at a time, within 1 to 3 regions throughout."""
+    """Remove, then add, regions one at a time, within 1 to 3 regions throughout."""
     regions = dict(current)
     actions: list[RegionAction] = []
     for _ in range(4 * MAX_REGIONS + 4):  # each step fixes one region; this bound is never hit
-        missing = [name for name in wanted if name not in regions]
+        missing = sorted((name for name in wanted if name not in regions), key=lambda n: n != home)
         stale = [
             name
             for name in wanted
             if name in regions and key_id(regions[name]) != key_id(wanted[name])
         ]
         extra = sorted(name for name in regions if name not in wanted)
+        # Regions whose key changes go first, extra ones last: an extra Region can relay the
+        # calls that remove and re-add the others (the provider's own Region among them).
+        removable = sorted(stale, key=lambda n: n == home) + extra
         action: RegionAction
-        if missing and len(regions) < MAX_REGIONS:
-            action = AddRegion(missing[0], wanted[missing[0]])
+        if removable and len(regions) > 1:
+            name = removable[0]
+            action = RemoveRegion(name, via(set(regions) - {name}, home))
+            del regions[name]
+        elif missing and len(regions) < MAX_REGIONS:
+            action = AddRegion(missing[0], wanted[missing[0]], via(set(regions), home))
             regions[action.name] = action.kms_key
-        elif stale and len(regions) > 1:
-            action = RemoveRegion(stale[0])
-            del regions[action.name]
-        elif extra and len(regions) > 1:
-            action = RemoveRegion(extra[0])
-            del regions[action.name]
-        elif not (missing or stale or extra):
+        elif not (missing or removable):
             return actions
         else:
             raise NotInPlace(
@@ -103,15 +128,17 @@ def region_actions(
     raise AssertionError("region plan did not converge")  # pragma: no cover
 
 
-def tag_actions(current: Mapping[str, str], wanted: Mapping[str, str]) -> list[Action]:
+def tag_actions(
+    current: Mapping[str, str], wanted: Mapping[str, str], through: str = ""
+) -> list[Action]:
     """TagResource for new and changed tags, UntagResource for removed ones; aws: keys stay."""
     actions: list[Action] = []
     changed = tuple((k, v) for k, v in wanted.items() if current.get(k) != v)
     removed = tuple(sorted(k for k in current if k not in wanted and not k.startswith("aws:")))
     if changed:
-        actions.append(TagSet(changed))
+        actions.append(TagSet(changed, through))
     if removed:
-        actions.append(UntagSet(removed))
+        actions.append(UntagSet(removed, through))
     return actions
 
 

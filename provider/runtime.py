@@ -2,6 +2,7 @@
 import: the first request that needs a client builds it."""
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,19 +12,42 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .incidents import IncidentsApi
+from .kms import KmsApi
 from .settings import settings
 
 Event = dict[str, Any]
 
 
-@cache
-def default_incidents() -> IncidentsApi:
-    import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
-    from botocore.config import Config  # noqa: PLC0415
+def home_region() -> str:
+    """The Region the provider runs in: Lambda sets AWS_REGION (the stack's Region)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+
+
+def _config() -> Any:
+    from botocore.config import Config  # noqa: PLC0415 - built on first use, not at import
 
     retries: Any = {"mode": "standard", "total_max_attempts": settings().max_attempts}
-    config = Config(retries=retries, connect_timeout=5, read_timeout=10)
-    return IncidentsApi(boto3.client("ssm-incidents", config=config))
+    return Config(retries=retries, connect_timeout=5, read_timeout=10)
+
+
+@cache
+def default_incidents() -> IncidentsApi:
+    """Incident Manager through one client per Region, each built on first use."""
+    import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
+
+    session, config = boto3.session.Session(), _config()
+    return IncidentsApi(
+        cache(lambda region: session.client("ssm-incidents", region_name=region, config=config)),
+        home_region(),
+    )
+
+
+@cache
+def default_kms() -> KmsApi:
+    import boto3  # noqa: PLC0415
+
+    session, config = boto3.session.Session(), _config()
+    return KmsApi(cache(lambda region: session.client("kms", region_name=region, config=config)))
 
 
 def invoke_self(event: Event, context: LambdaContext) -> None:
@@ -47,6 +71,7 @@ class Runtime:
     """The outside world the handler touches; tests and the local runner swap parts of it."""
 
     incidents: Callable[[], IncidentsApi] = default_incidents
+    kms: Callable[[], KmsApi] = default_kms
     continue_later: Callable[[Event, LambdaContext], None] = invoke_self
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

@@ -23,20 +23,34 @@ REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+-/]+$")
 TAG_VALUE = re.compile(r"^[A-Za-z0-9 _=@:.+-/]*$")
 TAG_CHARACTERS = "A-Z a-z 0-9 space _ = @ : . + , - /"
-KEY_ID = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-KMS_KEY = re.compile(
-    rf"^(arn:aws(-cn|-us-gov|-iso[a-z-]*)?:kms:[a-z0-9-]+:\d{{12}}:key/)?{KEY_ID}$"
-)
+#: The partitions Incident Manager's ARNs name (the service model's Arn pattern): the one
+#: definition behind every ARN this provider recognises, its own sets' and KMS keys'.
+PARTITION = r"aws(?:-cn|-us-gov)?"
+REPLICATION_SET_ARN = re.compile(rf"arn:{PARTITION}:ssm-incidents::\d{{12}}:replication-set/.+")
+KEY_ID = r"(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+ALIAS_NAME = r"alias/[a-zA-Z0-9/_-]{1,250}"
+KEY_ARN = re.compile(rf"arn:{PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:key/{KEY_ID}")
+ALIAS_ARN = re.compile(rf"arn:{PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:{ALIAS_NAME}")
+KMS_KEY_FORMS = (re.compile(KEY_ID), re.compile(ALIAS_NAME), KEY_ARN, ALIAS_ARN)
 
 #: Properties CloudFormation itself adds to every custom resource.
 CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
 PROPERTIES = frozenset({"Regions", "DeletionProtected", "Tags", "AdoptExisting"})
 
 
+def is_replication_set_arn(physical_id: str) -> bool:
+    """Whether a physical ID names a replication set (else: a Create that failed early)."""
+    return bool(REPLICATION_SET_ARN.fullmatch(physical_id))
+
+
+def is_alias(key: str) -> bool:
+    return key.startswith("alias/") or bool(ALIAS_ARN.fullmatch(key))
+
+
 @dataclass(frozen=True)
 class RegionSpec:
     name: str
-    kms_key: str | None = None  # None: the AWS owned key
+    kms_key: str | None = None  # None: the AWS owned key; else a key ARN, key ID or alias
 
     @property
     def service_key(self) -> str:
@@ -60,6 +74,10 @@ class ReplicationSetSpec:
     def region_keys(self) -> dict[str, str | None]:
         return {r.name: r.kms_key for r in self.regions}
 
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.regions)
+
 
 class _Problems:
     """Collects ``path: rule`` lines so one response can name every problem."""
@@ -75,8 +93,12 @@ class _Problems:
             raise InvalidProperties("; ".join(self.lines))
 
 
-def parse_spec(properties: object) -> ReplicationSetSpec:
-    """Validate ResourceProperties into a spec, or raise InvalidProperties naming each problem."""
+def parse_spec(properties: object, home_region: str) -> ReplicationSetSpec:
+    """Validate ResourceProperties into a spec, or raise InvalidProperties naming each problem.
+
+    ``home_region`` is the Region the provider runs in (the stack's): Incident Manager answers
+    for a replication set only in the Regions it is in, so the set must include it.
+    """
     problems = _Problems()
     if not isinstance(properties, Mapping):
         problems.add("ResourceProperties", f"expected an object, got {_kind(properties)}")
@@ -85,6 +107,14 @@ def parse_spec(properties: object) -> ReplicationSetSpec:
     for name in sorted(set(properties) - PROPERTIES - CLOUDFORMATION_PROPERTIES):
         problems.add(name, f"unknown property; expected one of {', '.join(sorted(PROPERTIES))}")
     regions = _regions(properties.get("Regions"), problems)
+    if regions and home_region not in {r.name for r in regions}:
+        problems.add(
+            "Regions",
+            f"must include {home_region or 'the Region the provider runs in'}, the Region of "
+            "this stack and its provider: Incident Manager answers for a replication set only "
+            "in the Regions it is in. Add it to Regions (to keep the set out of this Region, "
+            "deploy the provider and the stack in one of the set's Regions)",
+        )
     deletion_protected = _boolean(properties, "DeletionProtected", problems)
     tags = _tags(properties.get("Tags"), problems)
     adopt_existing = _boolean(properties, "AdoptExisting", problems)
@@ -130,6 +160,9 @@ def _regions(value: object, problems: _Problems) -> tuple[RegionSpec, ...]:
         if any(r.name == region.name for r in regions):
             problems.add(f"Regions[{index}].RegionName", f"{region.name} is listed twice")
             continue
+        wrong_region = _key_region_problem(region)
+        if wrong_region:
+            problems.add(f"Regions[{index}].RegionConfiguration.SseKmsKeyId", wrong_region)
         regions.append(region)
     customer = sorted(r.name for r in regions if r.kms_key)
     owned = sorted(r.name for r in regions if not r.kms_key)
@@ -150,7 +183,7 @@ def _region(item: object, path: str, problems: _Problems) -> RegionSpec | None:
     for name in sorted(set(item) - {"RegionName", "RegionConfiguration"}):
         problems.add(f"{path}.{name}", "unknown property; expected RegionName, RegionConfiguration")
     name = item.get("RegionName")
-    if not isinstance(name, str) or not REGION_NAME.match(name) or len(name) > 20:
+    if not isinstance(name, str) or not REGION_NAME.fullmatch(name) or len(name) > 20:
         problems.add(
             f"{path}.RegionName", f"expected an AWS Region name like us-east-1, got {name!r}"
         )
@@ -170,20 +203,30 @@ def _kms_key(config: object, path: str, problems: _Problems) -> str | None:
     key = config.get("SseKmsKeyId")
     if key is None or key == DEFAULT_KEY:
         return None
-    if not isinstance(key, str) or not KMS_KEY.match(key):
+    if not isinstance(key, str) or not any(form.fullmatch(key) for form in KMS_KEY_FORMS):
         problems.add(
             f"{path}.SseKmsKeyId",
-            "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or key ID, or DefaultKey, "
-            f"got {key!r}. An alias cannot be compared with the key Incident Manager reports, "
-            "so it would look changed on every update; use the key's ARN (!GetAtt Key.Arn)",
+            "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), key ID, alias "
+            f"(alias/NAME or its ARN), or DefaultKey, got {key!r}",
         )
         return None
     return key
 
 
+def _key_region_problem(region: RegionSpec) -> str | None:
+    """A key ARN names its Region, which must be the replica's (a KMS key lives in one)."""
+    found = KEY_ARN.fullmatch(region.kms_key or "") or ALIAS_ARN.fullmatch(region.kms_key or "")
+    if found and found["region"] != region.name:
+        return (
+            f"the key is in {found['region']}; Incident Manager needs a key in {region.name}, "
+            f"the Region it encrypts (a KMS key lives in one Region), got {region.kms_key}"
+        )
+    return None
+
+
 def key_id(key: str | None) -> str | None:
     """The key ID a key ARN or key ID names: how the plan compares keys, whichever form the
-    template and Incident Manager each use."""
+    template and Incident Manager each use (aliases are resolved to keys before comparing)."""
     return key.rsplit(":key/", 1)[-1] if key else None
 
 
@@ -204,14 +247,18 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
         key, tag_value = item["Key"], item["Value"]
         if isinstance(tag_value, int | float) and not isinstance(tag_value, bool):
             tag_value = str(tag_value)
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not TAG_KEY.match(key):
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or not TAG_KEY.fullmatch(key):
             problems.add(
                 f"{path}.Key",
                 f"expected 1 to 128 characters of {TAG_CHARACTERS} "
                 f"not starting with aws: (reserved), got {key!r}",
             )
             continue
-        if not isinstance(tag_value, str) or len(tag_value) > 256 or not TAG_VALUE.match(tag_value):
+        if (
+            not isinstance(tag_value, str)
+            or len(tag_value) > 256
+            or not TAG_VALUE.fullmatch(tag_value)
+        ):
             problems.add(
                 f"{path}.Value",
                 f"expected at most 256 characters of {TAG_CHARACTERS}, got {tag_value!r}",

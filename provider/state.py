@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 SETTLED = frozenset({"ACTIVE", "FAILED"})
 
@@ -11,6 +12,7 @@ class LiveRegion:
     kms_key: str | None  # None: the AWS owned key (DefaultKey)
     status: str
     status_message: str | None = None
+    status_updated: datetime | None = None  # for an ACTIVE Region: when it was added
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--param", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
     )
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
+    parser.add_argument(
+        "--retain-resources",
+        nargs="+",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="delete: leave these resources in place (only for a stack in DELETE_FAILED)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         "stack": args.stack_name,
         "template": args.template.read_text() if args.template else "",
         "parameters": parameters,
+        "retain": args.retain_resources,
     }
     if args.endpoint_url:
         return _remote(args.endpoint_url, request)

@@ -9,7 +9,7 @@ no change sets, no nested stacks, no transforms, one resource at a time.
 """
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -153,8 +153,22 @@ class Stack:
         self._stack_event("UPDATE_COMPLETE")
         return self.status
 
-    def delete(self) -> str:
+    def delete(self, retain: Collection[str] = ()) -> str:
+        """Delete the stack; ``retain`` (CloudFormation's --retain-resources) names resources to
+        leave in place, and is accepted only for a stack in DELETE_FAILED, as CloudFormation
+        accepts it."""
+        if retain and self.status != "DELETE_FAILED":
+            raise TemplateError(
+                "Invalid operation on stack: the stack is in "
+                f"{self.status} state; resources can be retained only when it is DELETE_FAILED"
+            )
+        unknown = sorted(set(retain) - set(self.resources))
+        if unknown:
+            raise TemplateError(f"Resources to retain are not in the stack: {', '.join(unknown)}")
         self._stack_event("DELETE_IN_PROGRESS", "User Initiated")
+        for logical_id in retain:
+            resource = self.resources.pop(logical_id)
+            self._event(logical_id, resource.resource_type, "DELETE_SKIPPED", "Retained by request")
         resolver = self._resolver(self.template, self.parameters)
         if not self._delete_all(resolver):
             self._stack_event("DELETE_FAILED", "The following resource(s) failed to delete: "

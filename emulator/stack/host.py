@@ -14,7 +14,7 @@ from typing import Any, TextIO, cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provider import app
-from provider.runtime import Runtime, default_incidents
+from provider.runtime import Runtime, default_incidents, default_kms
 from provider.settings import settings
 
 from .engine import Invoke
@@ -42,6 +42,7 @@ def provider_host(
     app.RUNTIME = Runtime(
         # a client of this host's own, built under the environment the host sets up
         incidents=cache(default_incidents.__wrapped__),
+        kms=cache(default_kms.__wrapped__),
         continue_later=lambda event, context: continuations.append(event),
     )
 

@@ -69,7 +69,7 @@ class StackService:
         elif operation == "update":
             status = stack.update(request["template"], parameters)
         elif operation == "delete":
-            status = stack.delete()
+            status = stack.delete([str(r) for r in request.get("retain") or []])
         else:
             raise TemplateError(f"unknown operation {operation!r}; use one of {sorted(EXPECTED)}")
         if status in ("DELETE_COMPLETE", "ROLLBACK_COMPLETE") and operation == "delete":

@@ -8,6 +8,7 @@ Here the map is told about each resource as the engine makes it, instead of crea
 lazily on first reference, so that every creation is an event the engine can show.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,9 +102,14 @@ class Resolver(ResourceMap):
             kind = definition["Type"].split("::")[2].lower()
             arn = f"arn:aws:{service}:{self._region_name}:{self._account_id}:{kind}/{name}"
             return Placeholder(name, arn)
-        return parse_and_create_resource(
+        made: Any = parse_and_create_resource(
             logical_id, definition, self, account_id=self._account_id, region_name=self._region_name
         )
+        if definition["Type"] == "AWS::KMS::Key" and isinstance(getattr(made, "policy", ""), dict):
+            # moto 5.2 keeps a template's KeyPolicy as a dict, and its own DescribeKey then
+            # fails to json.loads it: store it as the JSON text KMS keeps.
+            made.policy = json.dumps(made.policy)
+        return made
 
     def delete_aws_resource(self, resource: Any, definition: Template) -> None:
         if isinstance(resource, Placeholder):

@@ -40,98 +40,138 @@ def spec(
     )
 
 
+HOME = "us-east-1"  # the provider's Region
+
+
 def test_a_set_that_matches_the_spec_needs_no_call() -> None:
-    assert plan(live({"us-east-1": None}, {"a": "1"}), spec({"us-east-1": None}, {"a": "1"})) == []
+    unchanged = plan(live({HOME: None}, {"a": "1"}), spec({HOME: None}, {"a": "1"}), HOME)
+    assert unchanged == []
 
 
-def test_regions_then_tags_then_deletion_protection() -> None:
+def test_tags_then_removals_then_additions_then_deletion_protection_on() -> None:
     actions = plan(
-        live({"us-east-1": None, "eu-west-1": None}, {"old": "x", "keep": "1"}),
-        spec({"us-east-1": None, "us-west-2": None}, {"keep": "2", "new": "y"}, protected=True),
+        live({HOME: None, "eu-west-1": None}, {"old": "x", "keep": "1"}),
+        spec({HOME: None, "us-west-2": None}, {"keep": "2", "new": "y"}, protected=True),
+        HOME,
     )
     assert actions == [
-        AddRegion("us-west-2", None),
-        RemoveRegion("eu-west-1"),
-        TagSet((("keep", "2"), ("new", "y"))),
-        UntagSet(("old",)),
-        SetDeletionProtection(True),
+        TagSet((("keep", "2"), ("new", "y")), HOME),
+        UntagSet(("old",), HOME),
+        RemoveRegion("eu-west-1", HOME),
+        AddRegion("us-west-2", None, HOME),
+        SetDeletionProtection(True, HOME),
     ]
+
+
+def test_deletion_protection_is_turned_off_before_any_region_changes() -> None:
+    actions = plan(live({HOME: None, "eu-west-1": None}, protected=True), spec({HOME: None}), HOME)
+    assert actions == [SetDeletionProtection(False, HOME), RemoveRegion("eu-west-1", HOME)]
 
 
 def test_aws_prefixed_tags_are_never_removed() -> None:
     actions = plan(
-        live({"us-east-1": None}, {"aws:cloudformation:stack-name": "s"}), spec({"us-east-1": None})
+        live({HOME: None}, {"aws:cloudformation:stack-name": "s"}), spec({HOME: None}), HOME
     )
     assert actions == []
 
 
-def test_changed_key_is_replaced_after_missing_regions_are_added() -> None:
-    assert region_actions({"us-east-1": "k1"}, {"us-east-1": "k2", "us-east-2": "k3"}) == [
-        AddRegion("us-east-2", "k3"),
-        RemoveRegion("us-east-1"),
-        AddRegion("us-east-1", "k2"),
+def test_the_key_of_the_providers_region_changes_through_another_region() -> None:
+    assert region_actions({HOME: "k1"}, {HOME: "k2", "us-east-2": "k3"}, HOME) == [
+        AddRegion("us-east-2", "k3", HOME),
+        RemoveRegion(HOME, "us-east-2"),
+        AddRegion(HOME, "k2", "us-east-2"),
     ]
+
+
+def test_a_region_that_stays_relays_the_providers_region_key_change() -> None:
+    actions = region_actions({HOME: "k1", "eu-west-1": "k"}, {HOME: "k2", "eu-west-1": "k"}, HOME)
+    assert actions == [RemoveRegion(HOME, "eu-west-1"), AddRegion(HOME, "k2", "eu-west-1")]
+
+
+def test_a_set_outside_the_providers_region_gets_it_back_first() -> None:
+    # The provider's Region was removed outside the stack: calls go through the set's Region.
+    actions = plan(live({"eu-west-1": None}), spec({HOME: None, "eu-west-1": None}), HOME)
+    assert actions == [AddRegion(HOME, None, "eu-west-1")]
 
 
 def test_moving_to_three_new_regions_never_exceeds_three() -> None:
     actions = region_actions(
-        {"us-east-1": None, "us-east-2": None, "us-west-2": None},
-        {"eu-west-1": None, "eu-west-2": None, "eu-central-1": None},
+        {"us-east-2": None, "us-west-2": None, "ap-south-1": None},
+        {HOME: None, "eu-west-2": None, "eu-central-1": None},
+        HOME,
     )
     assert actions == [
-        RemoveRegion("us-east-1"),
-        AddRegion("eu-west-1", None),
-        RemoveRegion("us-east-2"),
-        AddRegion("eu-west-2", None),
-        RemoveRegion("us-west-2"),
-        AddRegion("eu-central-1", None),
+        RemoveRegion("ap-south-1", "us-east-2"),
+        RemoveRegion("us-east-2", "us-west-2"),
+        AddRegion(HOME, None, "us-west-2"),
+        RemoveRegion("us-west-2", HOME),
+        AddRegion("eu-west-2", None, HOME),
+        AddRegion("eu-central-1", None, HOME),
     ]
 
 
 def test_changing_the_key_of_the_only_region_is_refused() -> None:
     with pytest.raises(NotInPlace, match="changing the key of us-east-1, the set's only region"):
-        plan(live({"us-east-1": "k1"}), spec({"us-east-1": "k2"}))
+        plan(live({HOME: "k1"}), spec({HOME: "k2"}), HOME)
 
 
 def test_switching_between_owned_and_customer_keys_is_refused() -> None:
     with pytest.raises(
         NotInPlace, match="uses the AWS owned key and the template asks for customer managed"
     ):
-        plan(
-            live({"us-east-1": None, "us-east-2": None}),
-            spec({"us-east-1": "k1", "us-east-2": "k2"}),
-        )
+        plan(live({HOME: None, "us-east-2": None}), spec({HOME: "k1", "us-east-2": "k2"}), HOME)
 
 
-REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-south-1"]
+REGIONS = [HOME, "us-east-2", "us-west-2", "eu-west-1", "ap-south-1"]
 region_maps = st.dictionaries(
     st.sampled_from(REGIONS), st.sampled_from(["k1", "k2"]), min_size=1, max_size=3
 )
 
 
 @given(current=region_maps, wanted=region_maps)
-def test_any_feasible_region_change_stays_within_one_to_three_regions(
+def test_any_feasible_region_change_goes_through_regions_of_the_set(
     current: dict[str, str | None], wanted: dict[str, str | None]
 ) -> None:
+    wanted = {HOME: "k1", **wanted} if len(wanted) < 3 or HOME in wanted else wanted
+    if HOME not in wanted:
+        return  # the spec always holds the provider's Region (checked when parsing)
     try:
-        actions = region_actions(current, wanted)
+        actions = region_actions(current, wanted, HOME)
     except NotInPlace:
         # only ever: one region left whose key must change
         assert len(current) == 1 and len(wanted) == 1 and current.keys() == wanted.keys()
         return
     regions = dict(current)
     for action in actions:
+        before = set(regions)
         if isinstance(action, AddRegion):
             assert action.name not in regions
             regions[action.name] = action.kms_key
         else:
+            assert action.name != HOME or wanted[HOME] != current.get(HOME)  # only for its key
             del regions[action.name]
         assert 1 <= len(regions) <= 3
+        # the call goes through a Region of the set before and after it, home when it can
+        assert action.via in before and action.via in regions
+        assert action.via == HOME or HOME not in before or action.name == HOME
     assert regions == wanted
+    if HOME in current and current[HOME] == wanted[HOME]:
+        # the provider's Region stays throughout: every removal comes before every addition
+        kinds = [type(action) for action in actions]
+        assert kinds == sorted(kinds, key=lambda kind: kind is AddRegion)
+
+
+def test_an_extra_region_relays_the_key_change_of_the_providers_region() -> None:
+    actions = region_actions({HOME: "k2", "us-east-2": "k1"}, {HOME: "k1"}, HOME)
+    assert actions == [
+        RemoveRegion(HOME, "us-east-2"),
+        AddRegion(HOME, "k1", "us-east-2"),
+        RemoveRegion("us-east-2", HOME),
+    ]
 
 
 def test_a_key_named_by_id_in_one_place_and_by_arn_in_the_other_is_the_same_key() -> None:
     arn = "arn:aws:kms:us-east-1:111122223333:key/de6a2f4e-5d40-4443-ad82-1db179510a32"
     key = "de6a2f4e-5d40-4443-ad82-1db179510a32"
-    assert plan(live({"us-east-1": arn}), spec({"us-east-1": key})) == []
-    assert plan(live({"us-east-1": key}), spec({"us-east-1": arn})) == []
+    assert plan(live({HOME: arn}), spec({HOME: key}), HOME) == []
+    assert plan(live({HOME: key}), spec({HOME: arn}), HOME) == []

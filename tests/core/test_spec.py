@@ -14,7 +14,7 @@ KEY2 = "arn:aws:kms:us-east-2:111122223333:key/6f1572c9-05ca-43cf-bf03-ee7bc93f5
 
 def reason(properties: Any) -> str:
     with pytest.raises(InvalidProperties) as caught:
-        parse_spec(properties)
+        parse_spec(properties, "us-east-1")
     return caught.value.reason
 
 
@@ -30,7 +30,8 @@ def test_full_properties_parse_into_the_spec() -> None:
             "Tags": [{"Key": "team", "Value": "sre"}, {"Key": "cost", "Value": 42}],
             "AdoptExisting": "False",
             "ServiceTimeout": "600",
-        }
+        },
+        "us-east-1",
     )
     assert spec == ReplicationSetSpec(
         regions=(RegionSpec("us-east-1", KEY), RegionSpec("us-east-2", KEY2)),
@@ -48,7 +49,8 @@ def test_omitted_key_and_default_key_both_mean_the_aws_owned_key() -> None:
                 {"RegionName": "us-east-1"},
                 {"RegionName": "eu-west-1", "RegionConfiguration": {"SseKmsKeyId": "DefaultKey"}},
             ]
-        }
+        },
+        "us-east-1",
     )
     assert spec.regions == (RegionSpec("us-east-1"), RegionSpec("eu-west-1"))
     assert spec.deletion_protected is False
@@ -158,21 +160,53 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_tags_allow_what_the_service_allows_comma_included() -> None:
     spec = parse_spec(
-        {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "a,b", "Value": "x,y"}]}
+        {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "a,b", "Value": "x,y"}]},
+        "us-east-1",
     )
     assert spec.tags == {"a,b": "x,y"}
 
 
 @pytest.mark.parametrize(
-    "key",
-    ["alias/incidents", "arn:aws:kms:us-east-1:111122223333:alias/incidents", "not-a-key"],
+    "key", ["not-a-key", "alias/", "alias/incidents\n", "arn:aws:kms:us-east-1:1:key/x"]
 )
-def test_aliases_and_other_key_names_are_refused_with_the_reason(key: str) -> None:
+def test_what_is_no_key_is_refused_with_the_forms_a_key_takes(key: str) -> None:
     message = reason(
         {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": key}}]}
     )
-    assert message.startswith("Regions[0].RegionConfiguration.SseKmsKeyId: expected a KMS key ARN")
-    assert "use the key's ARN" in message
+    assert message == (
+        "Regions[0].RegionConfiguration.SseKmsKeyId: expected a KMS key ARN "
+        "(arn:aws:kms:REGION:ACCOUNT:key/ID), key ID, alias (alias/NAME or its ARN), or "
+        f"DefaultKey, got {key!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    "alias", ["alias/incidents", "arn:aws:kms:us-east-1:111122223333:alias/incidents"]
+)
+def test_aliases_are_accepted_as_the_native_type_accepts_them(alias: str) -> None:
+    spec = parse_spec(
+        {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": alias}}]},
+        "us-east-1",
+    )
+    assert spec.regions == (RegionSpec("us-east-1", alias),)
+
+
+def test_the_providers_region_must_be_in_the_set() -> None:
+    # The native type's contract test inputs_1_invalid.json: a set whose only Region is another.
+    message = reason({"Regions": [{"RegionName": "us-west-2"}]})
+    assert message.startswith("Regions: must include us-east-1, the Region of this stack")
+    assert "answers for a replication set only in the Regions it is in" in message
+
+
+def test_a_key_arn_of_another_region_is_refused() -> None:
+    message = reason(
+        {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": KEY2}}]}
+    )
+    assert message == (
+        "Regions[0].RegionConfiguration.SseKmsKeyId: the key is in us-east-2; Incident Manager "
+        "needs a key in us-east-1, the Region it encrypts (a KMS key lives in one Region), "
+        f"got {KEY2}"
+    )
 
 
 def test_a_bare_key_id_and_a_multi_region_key_are_accepted() -> None:
@@ -183,6 +217,7 @@ def test_a_bare_key_id_and_a_multi_region_key_are_accepted() -> None:
                 {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": single}},
                 {"RegionName": "us-east-2", "RegionConfiguration": {"SseKmsKeyId": multi}},
             ]
-        }
+        },
+        "us-east-1",
     )
     assert [r.kms_key for r in spec.regions] == [single, multi]

@@ -13,16 +13,15 @@ ROOT = Path(__file__).parents[2]
 #: Permissions the code needs without naming them: each with the reason.
 DEPENDENCIES = {
     "iam:CreateServiceLinkedRole": "the first CreateReplicationSet creates Incident Manager's role",
-    "kms:DescribeKey": "Incident Manager checks a customer managed key for the caller",
     "kms:CreateGrant": "Incident Manager takes a grant on a customer managed key",
-    "kms:Decrypt": "Incident Manager reads data under a customer managed key for the caller",
-    "kms:GenerateDataKey": "Incident Manager writes data under a customer managed key",
     "logs:CreateLogStream": "the Lambda runtime writes the function's logs",
     "logs:PutLogEvents": "the Lambda runtime writes the function's logs",
 }
 #: Actions with no resource-level permissions, for which Resource "*" is required.
 NO_RESOURCE_LEVEL = {"ssm-incidents:CreateReplicationSet", "ssm-incidents:ListReplicationSets"}
-IAM_PREFIX = {"ssm-incidents": "ssm-incidents", "lambda": "lambda"}
+IAM_PREFIX = {"ssm-incidents": "ssm-incidents", "lambda": "lambda", "kms": "kms"}
+#: Modules whose client calls go to another service than ssm-incidents.
+MODULE_SERVICE = {"kms.py": "kms"}
 #: API operations whose IAM action has another name.
 IAM_ACTION = {"lambda:Invoke": "lambda:InvokeFunction"}
 
@@ -49,7 +48,7 @@ def granted() -> set[str]:
     return found
 
 
-def calls_in(tree: ast.AST) -> Iterator[tuple[str, str]]:
+def calls_in(tree: ast.AST, default: str = "ssm-incidents") -> Iterator[tuple[str, str]]:
     """(service, API operation) of every boto3 client call in a module."""
     methods = {
         service: boto3.client(service, region_name="us-east-1").meta.method_to_api_mapping  # type: ignore[call-overload]
@@ -60,19 +59,21 @@ def calls_in(tree: ast.AST) -> Iterator[tuple[str, str]]:
             continue
         method, target = node.func.attr, node.func.value
         if method == "get_paginator" and isinstance(node.args[0], ast.Constant):
-            yield "ssm-incidents", methods["ssm-incidents"][node.args[0].value]
+            yield default, methods[default][node.args[0].value]
         elif isinstance(target, ast.Call) and ast.unparse(target.func) == "boto3.client":
             service = target.args[0].value  # type: ignore[attr-defined]
             yield service, methods[service][method]
-        elif method in methods["ssm-incidents"]:
-            yield "ssm-incidents", methods["ssm-incidents"][method]
+        elif method in methods[default]:
+            yield default, methods[default][method]
 
 
 def used() -> set[str]:
     return {
         IAM_ACTION.get(f"{IAM_PREFIX[service]}:{operation}", f"{IAM_PREFIX[service]}:{operation}")
         for path in (ROOT / "provider").glob("*.py")
-        for service, operation in calls_in(ast.parse(path.read_text()))
+        for service, operation in calls_in(
+            ast.parse(path.read_text()), MODULE_SERVICE.get(path.name, "ssm-incidents")
+        )
     }
 
 
@@ -88,6 +89,7 @@ def test_the_code_calls_the_replication_set_api_and_invokes_itself() -> None:
         "ssm-incidents:UntagResource",
         "ssm-incidents:ListTagsForResource",
         "lambda:InvokeFunction",
+        "kms:DescribeKey",
     }
 
 
@@ -116,10 +118,14 @@ def test_service_linked_role_and_kms_are_scoped_by_condition() -> None:
     assert by_action["iam:CreateServiceLinkedRole"]["Condition"] == {
         "StringEquals": {"iam:AWSServiceName": "ssm-incidents.amazonaws.com"}
     }
-    for action in ("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"):
-        assert by_action[action]["Condition"] == {
-            "StringLike": {"kms:ViaService": "ssm-incidents.*.amazonaws.com"}
+    through_incident_manager = {
+        "StringLike": {
+            "kms:ViaService": ["ssm-incidents.*.amazonaws.com", "ssm-contacts.*.amazonaws.com"]
         }
+    }
+    assert by_action["kms:CreateGrant"]["Condition"] == through_incident_manager
+    describe = [s for s in statements() if "kms:DescribeKey" in s["Action"]]
+    assert [s.get("Condition") for s in describe] == [through_incident_manager, None]
     assert by_action["lambda:InvokeFunction"]["Resource"] == {
         "Fn::GetAtt": ["ProviderFunction", "Arn"]
     }

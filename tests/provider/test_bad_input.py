@@ -52,7 +52,7 @@ near_valid = st.fixed_dictionaries(
 
 def is_valid(properties: Any) -> bool:
     try:
-        parse_spec(properties)
+        parse_spec(properties, "us-east-1")
     except InvalidProperties:
         return False
     return True

@@ -93,7 +93,8 @@ def test_unknown_property_is_an_error_not_ignored(stack: Stack) -> None:
 def test_existing_set_fails_with_its_arn_and_what_to_do(stack: Stack) -> None:
     existing = stack.create(ONE_REGION)["PhysicalResourceId"]
     control.reset_call_counts()
-    response = stack.create({"Regions": [{"RegionName": "eu-west-1"}]}, logical_id="Other")
+    other = {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}]}
+    response = stack.create(other, logical_id="Other")
     assert response["Status"] == "FAILED"
     assert existing in response["Reason"]
     assert "AdoptExisting: true" in response["Reason"]

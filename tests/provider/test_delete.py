@@ -47,8 +47,15 @@ def test_delete_with_deletion_protection_fails_and_keeps_the_set(stack: Stack) -
     arn = stack.create({**ONE_REGION, "DeletionProtected": True})["PhysicalResourceId"]
     response = stack.delete(arn)
     assert response["Status"] == "FAILED"
-    assert "DeletionProtected: false" in response["Reason"]
-    assert "DeletionPolicy: Retain" in response["Reason"]
+    # CloudFormation does not update a stack in DELETE_FAILED: the ways out work from there.
+    assert response["Reason"] == (
+        f"Replication set {arn} has deletion protection on, so the stack cannot delete it "
+        "(deleting it deletes all Incident Manager data). To keep the set, delete the stack "
+        "again without it: aws cloudformation delete-stack --stack-name incidents "
+        "--retain-resources ReplicationSet. To delete it, turn protection off outside the "
+        f"stack: aws ssm-incidents update-deletion-protection --arn {arn} "
+        "--no-deletion-protected --region us-east-1, then delete the stack again."
+    )
     assert all_sets() == [arn]
 
 

@@ -55,17 +55,13 @@ def test_conflict_says_what_is_in_the_way(stack: Stack) -> None:
 
 
 def test_service_validation_error_is_reported_as_is(stack: Stack) -> None:
-    missing_key = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
-    response = stack.create(
-        {
-            "Regions": [
-                {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": missing_key}}
-            ]
-        }
+    control.inject_fault(
+        "CreateReplicationSet", "ValidationException", message="Invalid KMS key at 'regions'"
     )
+    response = stack.create({"Regions": [{"RegionName": "us-east-1"}]})
     assert response["Status"] == "FAILED"
-    assert response["Reason"].startswith(
-        "CreateReplicationSet failed with ValidationException: Invalid KMS key"
+    assert response["Reason"] == (
+        "CreateReplicationSet failed with ValidationException: Invalid KMS key at 'regions'"
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from emulator import control
+from emulator.ssmincidents.responses import declared_errors
 from tests.provider.conftest import Stack
 
 TRANSIENT = ["ThrottlingException", "InternalServerException"]
@@ -125,8 +126,18 @@ def test_transient_errors_end_in_success(
     expect_final_state(case[0], arn, response)
 
 
-@pytest.mark.parametrize("code", PERMANENT)
-@pytest.mark.parametrize("case", CASES, ids=ids)
+#: Each case with each permanent error its call can answer (the service model's declared errors).
+PERMANENT_CASES = [
+    (case, code)
+    for case in CASES
+    for code in PERMANENT
+    if code in declared_errors(case[0].calls[case[1]].operation)
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), PERMANENT_CASES, ids=[f"{ids(c)}-{code}" for c, code in PERMANENT_CASES]
+)
 def test_permanent_errors_end_in_one_failed_that_names_the_cause(
     stack: Stack, case: tuple[Scenario, str], code: str
 ) -> None:

@@ -30,7 +30,8 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
     control.set_transition_seconds(120)
     stack.timeout_seconds = 60
     winner = stack.event("Create", ONE_REGION, logical_id="Winner")
-    loser = stack.event("Create", {"Regions": [{"RegionName": "eu-west-1"}]}, logical_id="Loser")
+    other = {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}]}
+    loser = stack.event("Create", other, logical_id="Loser")
 
     # The winner's first invocation creates the set, then hands off while it is CREATING...
     stack.invoke(winner)

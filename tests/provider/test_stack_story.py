@@ -33,9 +33,11 @@ def test_create_update_failed_update_rollback_delete(stack: Stack, kms_key: Make
     assert (updated["Status"], updated["PhysicalResourceId"]) == ("SUCCESS", arn)
     assert sorted(replication_set(arn)["regionMap"]) == ["us-east-1", "us-east-2", "us-west-2"]
 
+    control.reset_call_counts()
     failed = stack.update(arn, v3, old=v2)  # the new key does not exist: UPDATE_FAILED
     assert failed["Status"] == "FAILED"
-    assert "Invalid KMS key" in failed["Reason"]
+    assert failed["Reason"] == f"Regions: us-west-2: KMS key {bad_key} does not exist in us-west-2"
+    assert control.mutating_calls() == {}  # refused before any change
 
     rolled_back = stack.update(arn, v2, old=v3)  # UPDATE_ROLLBACK_IN_PROGRESS
     assert rolled_back["Status"] == "SUCCESS", rolled_back["Reason"]

@@ -74,9 +74,10 @@ def test_several_region_changes_in_one_update(stack: Stack) -> None:
     response = stack.update(arn, {"Regions": regions("us-east-1", "us-east-2", "us-west-2")})
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert sorted(keys_of(arn)) == ["us-east-1", "us-east-2", "us-west-2"]
-    response = stack.update(arn, {"Regions": regions("eu-west-1", "eu-west-2")})
+    stack.a_day_later()
+    response = stack.update(arn, {"Regions": regions("us-east-1", "eu-west-1", "eu-west-2")})
     assert response["Status"] == "SUCCESS", response["Reason"]
-    assert sorted(keys_of(arn)) == ["eu-west-1", "eu-west-2"]
+    assert sorted(keys_of(arn)) == ["eu-west-1", "eu-west-2", "us-east-1"]
 
 
 def test_changed_key_is_replaced_in_one_update(stack: Stack, kms_key: MakeKey) -> None:
@@ -85,6 +86,7 @@ def test_changed_key_is_replaced_in_one_update(stack: Stack, kms_key: MakeKey) -
         stack,
         {"Regions": regions("us-east-1", "us-west-2", key={"us-east-1": k1, "us-west-2": west})},
     )
+    stack.a_day_later()
     response = stack.update(
         arn,
         {"Regions": regions("us-east-1", "us-west-2", key={"us-east-1": k2, "us-west-2": west})},
@@ -103,7 +105,7 @@ def test_update_waits_for_each_region_change(stack: Stack) -> None:
     assert sum(stack.clock.slept) >= 40  # two additions, each waited until ACTIVE
 
 
-def test_rollback_restores_the_previous_properties(stack: Stack) -> None:
+def test_rollback_restores_the_previous_properties(stack: Stack, removal_rule: str) -> None:
     before = {"Regions": regions("us-east-1"), "Tags": [{"Key": "env", "Value": "dev"}]}
     after = {
         "Regions": regions("us-east-1", "eu-west-1"),
@@ -112,7 +114,22 @@ def test_rollback_restores_the_previous_properties(stack: Stack) -> None:
     arn = created(stack, before)
     assert stack.update(arn, after, old=before)["Status"] == "SUCCESS"
     rollback = stack.update(arn, before, old=after)  # CloudFormation's UPDATE_ROLLBACK
-    assert rollback["Status"] == "SUCCESS"
+    if removal_rule == "removals-after-24h":
+        # The Region just added cannot go yet: the rollback fails with the way out, after the
+        # tags (first in the plan) are already back.
+        assert rollback["Status"] == "FAILED"
+        assert "refused to remove Region eu-west-1 (added at " in rollback["Reason"]
+        assert "may refuse to remove a Region within 24 hours of adding it" in rollback["Reason"]
+        assert (
+            "aws cloudformation continue-update-rollback --stack-name incidents "
+            "--resources-to-skip ReplicationSet" in rollback["Reason"]
+        )
+        assert sorted(keys_of(arn)) == ["eu-west-1", "us-east-1"]
+        assert replication_set(arn)["tags"] == {"env": "dev"}
+        stack.a_day_later()  # after continue-update-rollback, the next update reconciles
+        assert stack.update(arn, before, old=before)["Status"] == "SUCCESS"
+    else:
+        assert rollback["Status"] == "SUCCESS"
     assert sorted(keys_of(arn)) == ["us-east-1"]
     assert replication_set(arn)["tags"] == {"env": "dev"}
 
@@ -123,6 +140,7 @@ def test_update_converges_out_of_band_drift(stack: Stack) -> None:
         "Tags": [{"Key": "team", "Value": "sre"}],
     }
     arn = created(stack, props)
+    stack.a_day_later()
     client = boto3.client("ssm-incidents", region_name="us-east-1")
     client.update_replication_set(
         arn=arn, actions=[{"deleteRegionAction": {"regionName": "us-east-2"}}]

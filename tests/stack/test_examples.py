@@ -171,3 +171,37 @@ def test_template_errors_are_refused_before_anything_is_made(
 def test_transforms_are_refused(new_stack: Callable[[str], Stack]) -> None:
     with pytest.raises(TemplateError, match="does not expand transforms"):
         new_stack("sam").create("Transform: AWS::Serverless-2016-10-31\nResources: {}\n", {})
+
+
+def test_a_protected_set_fails_the_stack_delete_and_retain_resources_finishes_it(
+    new_stack: Callable[[str], Stack],
+) -> None:
+    west = kms_key("us-west-2")
+    stack = new_stack("incidents")
+    text = example("replication-set.yaml")
+    params = {"SecondaryKeyArn": west, "DeletionProtected": "true"}
+    assert stack.create(text, params) == "CREATE_COMPLETE"
+    arn = stack.resources["ReplicationSet"].physical_id
+
+    assert stack.delete() == "DELETE_FAILED"
+    failed = [
+        e for e in stack.events if e.status == "DELETE_FAILED" and e.logical_id == "ReplicationSet"
+    ]
+    assert "--retain-resources ReplicationSet" in failed[-1].reason
+    assert "update-deletion-protection" in failed[-1].reason
+    with pytest.raises(TemplateError, match="DELETE_FAILED state and can not be updated"):
+        stack.update(text, {**params, "DeletionProtected": "false"})
+
+    assert stack.delete(["ReplicationSet"]) == "DELETE_COMPLETE"
+    assert statuses(stack.events, "ReplicationSet")[-1] == "DELETE_SKIPPED"
+    assert control.replication_set_arns() == [arn]  # kept, as asked
+
+
+def test_retain_resources_is_refused_unless_the_stack_is_delete_failed(
+    new_stack: Callable[[str], Stack],
+) -> None:
+    stack = new_stack("incidents")
+    assert stack.create(example("replication-set.yaml"), {"SecondaryKeyArn": kms_key("us-west-2")})
+    with pytest.raises(TemplateError, match="only when it is DELETE_FAILED"):
+        stack.delete(["ReplicationSet"])
+    assert stack.status == "CREATE_COMPLETE"

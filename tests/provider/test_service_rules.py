@@ -1,0 +1,196 @@
+"""The service's rules the provider must hold: its own Region in the set, calls through a Region
+of the set, customer managed keys checked (and aliases resolved) before any change."""
+
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator import control
+from tests.provider.conftest import HOME, MakeKey, Stack
+from tests.provider.test_create import all_sets
+from tests.provider.test_update import created, keys_of, regions
+
+NO_CALLS: dict[str, int] = {}
+
+
+def test_a_stack_whose_regions_leave_out_its_own_fails_with_no_call(stack: Stack) -> None:
+    # Translated from the native type's contract test inputs_1_invalid.json (the only Region is
+    # another Region than the stack's).
+    response = stack.create({"Regions": [{"RegionName": "us-west-2"}]})
+    assert response["Status"] == "FAILED"
+    assert response["Reason"] == (
+        f"Regions: must include {HOME}, the Region of this stack and its provider: Incident "
+        "Manager answers for a replication set only in the Regions it is in. Add it to Regions "
+        "(to keep the set out of this Region, deploy the provider and the stack in one of the "
+        "set's Regions)"
+    )
+    assert control.call_counts() == NO_CALLS
+    assert all_sets() == []
+
+
+def test_an_update_never_moves_the_set_out_of_the_stacks_region(stack: Stack) -> None:
+    arn = created(stack, {"Regions": regions(HOME, "us-west-2")})
+    response = stack.update(arn, {"Regions": regions("us-west-2")})
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(f"Regions: must include {HOME}")
+    assert control.call_counts() == NO_CALLS
+    assert sorted(keys_of(arn)) == [HOME, "us-west-2"]
+
+
+def test_the_key_of_the_stacks_region_changes_through_a_region_that_stays(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    old, new, west = kms_key(HOME), kms_key(HOME), kms_key("us-west-2")
+    arn = created(
+        stack, {"Regions": regions(HOME, "us-west-2", key={HOME: old, "us-west-2": west})}
+    )
+    stack.a_day_later()
+    response = stack.update(
+        arn, {"Regions": regions(HOME, "us-west-2", key={HOME: new, "us-west-2": west})}
+    )
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert keys_of(arn) == {HOME: new, "us-west-2": west}
+    assert control.mutating_calls() == {"UpdateReplicationSet": 2}
+
+
+def test_the_key_of_the_stacks_only_region_is_refused_before_any_call(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    old, new = kms_key(HOME), kms_key(HOME)
+    arn = created(stack, {"Regions": regions(HOME, key={HOME: old})})
+    response = stack.update(arn, {"Regions": regions(HOME, key={HOME: new})})
+    assert response["Status"] == "FAILED"
+    assert "changing the key of us-east-1, the set's only region" in response["Reason"]
+    assert control.mutating_calls() == NO_CALLS
+    assert keys_of(arn) == {HOME: old}
+
+
+def remove_home_outside_the_stack(arn: str) -> None:
+    west = boto3.client("ssm-incidents", region_name="us-west-2")
+    west.update_replication_set(arn=arn, actions=[{"deleteRegionAction": {"regionName": HOME}}])
+
+
+def test_an_update_reaches_a_set_that_left_the_stacks_region_and_adds_it_back(
+    stack: Stack,
+) -> None:
+    props = {"Regions": regions(HOME, "us-west-2")}
+    arn = created(stack, props)
+    stack.a_day_later()
+    remove_home_outside_the_stack(arn)
+    control.reset_call_counts()
+    response = stack.update(arn, props, old=props)
+    assert (response["Status"], response["PhysicalResourceId"]) == ("SUCCESS", arn)
+    assert all_sets() == [arn]  # no second set was tried
+    assert sorted(keys_of(arn)) == [HOME, "us-west-2"]
+    assert control.mutating_calls() == {"UpdateReplicationSet": 1}
+
+
+def test_a_delete_reaches_a_set_that_left_the_stacks_region(stack: Stack) -> None:
+    props = {"Regions": regions(HOME, "us-west-2")}
+    arn = created(stack, props)
+    stack.a_day_later()
+    remove_home_outside_the_stack(arn)
+    assert stack.delete(arn, props)["Status"] == "SUCCESS"
+    assert all_sets() == []
+
+
+def test_a_set_in_no_region_the_event_names_is_not_gone(stack: Stack) -> None:
+    props = {"Regions": regions(HOME, "us-west-2")}
+    arn = created(stack, props)
+    west = boto3.client("ssm-incidents", region_name="us-west-2")
+    west.update_replication_set(arn=arn, actions=[{"addRegionAction": {"regionName": "eu-west-1"}}])
+    stack.a_day_later()
+    for gone in (HOME, "us-west-2"):
+        via = "eu-west-1"
+        boto3.client("ssm-incidents", region_name=via).update_replication_set(
+            arn=arn, actions=[{"deleteRegionAction": {"regionName": gone}}]
+        )
+    control.reset_call_counts()
+    for response in (stack.delete(arn, props), stack.update(arn, props, old=props)):
+        assert response["Status"] == "FAILED"
+        assert response["Reason"].startswith(
+            f"Replication set {arn} exists but is not in {HOME}, us-west-2"
+        )
+        assert f'"regionName":"{HOME}"' in response["Reason"]
+    assert all_sets() == [arn]
+    assert control.mutating_calls() == NO_CALLS
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        ("disabled", "is Disabled; Incident Manager needs an enabled key"),
+        ("pending-deletion", "is PendingDeletion; Incident Manager needs an enabled key"),
+        ("asymmetric", "is a RSA_2048 key for ENCRYPT_DECRYPT; Incident Manager needs a symmetric"),
+        ("imported", "has key material of origin EXTERNAL"),
+        ("missing", "does not exist in us-west-2"),
+    ],
+)
+def test_an_unusable_key_fails_naming_region_key_and_problem_with_no_incident_manager_call(
+    stack: Stack, make: str, problem: str
+) -> None:
+    kms = boto3.client("kms", region_name="us-west-2")
+    key: Any
+    if make == "missing":
+        key = "arn:aws:kms:us-west-2:123456789012:key/00000000-0000-0000-0000-000000000000"
+    else:
+        options = {"asymmetric": {"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"},
+                   "imported": {"Origin": "EXTERNAL"}}.get(make, {})  # fmt: skip
+        key = kms.create_key(**options)["KeyMetadata"]["Arn"]  # type: ignore[arg-type]
+        key_id = key.split("/")[-1]
+        if make == "disabled":
+            kms.disable_key(KeyId=key_id)
+        if make == "pending-deletion":
+            kms.schedule_key_deletion(KeyId=key_id)
+    east = boto3.client("kms", region_name=HOME).create_key()["KeyMetadata"]["Arn"]
+    response = stack.create(
+        {"Regions": regions(HOME, "us-west-2", key={HOME: east, "us-west-2": key})}
+    )
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(f"Regions: us-west-2: KMS key {key} {problem}")
+    assert control.call_counts() == NO_CALLS
+    assert all_sets() == []
+
+
+def test_a_bad_key_for_an_added_region_fails_before_any_change(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    east, west = kms_key(HOME), kms_key("us-west-2")
+    boto3.client("kms", region_name="us-west-2").disable_key(KeyId=west.split("/")[-1])
+    arn = created(stack, {"Regions": regions(HOME, key={HOME: east})})
+    response = stack.update(
+        arn,
+        {"Regions": regions(HOME, "us-west-2", key={HOME: east, "us-west-2": west})},
+    )
+    assert response["Status"] == "FAILED"
+    assert response["Reason"] == f"Regions: us-west-2: KMS key {west} is Disabled; Incident " \
+        "Manager needs an enabled key"  # fmt: skip
+    assert control.mutating_calls() == NO_CALLS
+
+
+def test_an_alias_deploys_as_its_key_and_a_no_op_update_changes_nothing(stack: Stack) -> None:
+    kms = boto3.client("kms", region_name=HOME)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/incidents", TargetKeyId=key)
+    props = {"Regions": regions(HOME, key={HOME: "alias/incidents"})}
+    arn = created(stack, props)
+    assert keys_of(arn) == {HOME: key}  # the key the alias names is what was sent
+    response = stack.update(arn, props, old=props)
+    assert (response["Status"], response["PhysicalResourceId"]) == ("SUCCESS", arn)
+    assert control.mutating_calls() == NO_CALLS
+
+
+def test_a_re_pointed_alias_is_a_key_change(stack: Stack, kms_key: MakeKey) -> None:
+    kms = boto3.client("kms", region_name=HOME)
+    first, second, west = kms_key(HOME), kms_key(HOME), kms_key("us-west-2")
+    kms.create_alias(AliasName="alias/incidents", TargetKeyId=first)
+    props = {
+        "Regions": regions(HOME, "us-west-2", key={HOME: "alias/incidents", "us-west-2": west})
+    }
+    arn = created(stack, props)
+    kms.update_alias(AliasName="alias/incidents", TargetKeyId=second)
+    stack.a_day_later()
+    response = stack.update(arn, props, old=props)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert keys_of(arn) == {HOME: second, "us-west-2": west}
