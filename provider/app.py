@@ -125,7 +125,7 @@ def handle(event: Event, context: LambdaContext) -> str | None:
     names = lifecycle.Names(_stack_name(event["StackId"]), event["LogicalResourceId"])
     hints = named_regions(event)
 
-    def work(budget: Budget) -> str:
+    def work(budget: Budget, progress: lifecycle.Progress) -> str:
         api = RUNTIME.incidents()
         if request_type == "Delete":  # properties are not checked: Delete must go through
             lifecycle.delete(api, physical_id, budget, names, hints)
@@ -133,9 +133,17 @@ def handle(event: Event, context: LambdaContext) -> str | None:
         keys = Keys(RUNTIME.kms().describe)
         spec = keys.resolve(parse_spec(event.get("ResourceProperties") or {}, api.home))
         if request_type == "Create":
-            return lifecycle.create(api, keys, spec, token, budget)
+            return lifecycle.create(api, keys, spec, token, budget, progress=progress)
         return lifecycle.update(
-            api, keys, spec, physical_id, token=token, budget=budget, names=names, hints=hints
+            api,
+            keys,
+            spec,
+            physical_id,
+            token=token,
+            budget=budget,
+            names=names,
+            hints=hints,
+            progress=progress,
         )
 
     return run(event, context, work)
@@ -161,42 +169,89 @@ def named_regions(event: Event) -> tuple[str, ...]:
     return tuple(found)
 
 
-def run(event: Event, context: LambdaContext, work: Callable[[Budget], str]) -> str | None:
+Work = Callable[[Budget, lifecycle.Progress], str]
+
+
+def run(event: Event, context: LambdaContext, work: Work) -> str | None:
     """Do the work and record the outcome on the helper: SUCCESS, FAILED, or handed off."""
     provider = helper()
     budget = continuation.budget(event, context, RUNTIME)
+    progress = lifecycle.Progress(created=continuation.created(event))
     try:
-        physical_id = work(budget)
+        physical_id = work(budget, progress)
     except Handoff:
-        return _hand_off(provider, event, context, budget.deadline)
+        try:
+            return _hand_off(provider, event, context, budget.deadline, progress)
+        except Exception as error:
+            logger.exception("could not start the continuation")
+            failure = ProviderError(
+                responder.redact_text(f"Could not continue in a new invocation: {error}")
+            )
     except ProviderError as error:
-        logger.warning("request failed", extra={"reason": error.reason})
-        return _fail(provider, error.reason, error.physical_id)
+        failure = error
     except Exception as error:
         logger.exception("unexpected error")
         reason = f"Internal error ({type(error).__name__}): {error}; see the provider's logs"
-        return _fail(provider, responder.redact_text(reason), None)
-    if event.get("RequestType") != "Delete":
-        provider.Data = {"Arn": physical_id}
-    logger.info("request succeeded", extra={"physical_id": physical_id})
-    return physical_id
+        failure = ProviderError(responder.redact_text(reason))
+    else:
+        if event.get("RequestType") != "Delete":
+            provider.Data = {"Arn": physical_id}
+        logger.info("request succeeded", extra={"physical_id": physical_id})
+        return physical_id
+    return _fail(provider, event, failure, progress, budget)
 
 
-def _fail(provider: Provider, reason: str, physical_id: str | None) -> str | None:
+def _fail(
+    provider: Provider,
+    event: Event,
+    failure: ProviderError,
+    progress: lifecycle.Progress,
+    budget: Budget,
+) -> str | None:
+    """Answer FAILED, never losing a set this request created.
+
+    A Create answers with the set's ARN, so that CloudFormation's rollback Delete removes it.
+    An Update that re-created a set deleted outside the stack cannot hand it over: CloudFormation
+    ignores the ID of a FAILED update and keeps the old one. That set is deleted here, within
+    the request's deadline, or the Reason says how to delete it.
+    """
+    reason, physical_id = failure.reason, failure.physical_id or progress.created
+    previous = event.get("PhysicalResourceId")
+    if event.get("RequestType") == "Update" and progress.created and progress.created != previous:
+        reason += _discard(progress.created, budget)
+        physical_id = previous
+    logger.warning("request failed", extra={"reason": reason})
     provider.Status, provider.Reason = "FAILED", reason
     return physical_id
 
 
-def _hand_off(
-    provider: Provider, event: Event, context: LambdaContext, deadline: float
-) -> str | None:
-    next_event = continuation.carry(event, deadline)
-    attempt = continuation.state(next_event)[1]
+def _discard(arn: str, budget: Budget) -> str:
+    """Delete a set no stack will own; the sentence the Reason gets about it."""
+    api = RUNTIME.incidents()
     try:
-        RUNTIME.continue_later(next_event, context)
-    except Exception as error:
-        logger.exception("could not start the continuation")
-        return _fail(provider, f"Could not continue in a new invocation: {error}", None)
+        lifecycle.discard(api, arn, budget)
+    except (ProviderError, Handoff) as error:
+        problem = error.reason if isinstance(error, ProviderError) else "Lambda time ran out"
+        logger.error("could not delete the set this update created", extra={"arn": arn})
+        return (
+            f" This update created replication set {arn}, which no stack owns, and could not "
+            f"delete it ({problem}). Delete it: aws ssm-incidents update-deletion-protection "
+            f"--arn {arn} --no-deletion-protected --region {api.home}; aws ssm-incidents "
+            f"delete-replication-set --arn {arn} --region {api.home}"
+        )
+    return f" The replication set {arn} this update created was deleted: no stack would own it."
+
+
+def _hand_off(
+    provider: Provider,
+    event: Event,
+    context: LambdaContext,
+    deadline: float,
+    progress: lifecycle.Progress,
+) -> str | None:
+    next_event = continuation.carry(event, deadline, progress.created)
+    attempt = continuation.state(next_event)[1]
+    RUNTIME.continue_later(next_event, context)
     logger.info(
         "Lambda time is running out: continuing in a new invocation", extra={"attempt": attempt}
     )

@@ -9,14 +9,25 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .runtime import Event, Runtime
 from .settings import settings
+from .spec import is_replication_set_arn
 from .waiter import Budget
 
 KEY = "ProviderContinuation"
 
 
-def carry(event: Event, deadline: float) -> Event:
-    """The event for the next invocation."""
-    return {**event, KEY: {"Deadline": deadline, "Attempt": state(event)[1] + 1}}
+def carry(event: Event, deadline: float, created: str | None = None) -> Event:
+    """The event for the next invocation, with what this one learned (the ARN it created)."""
+    carried: dict[str, object] = {"Deadline": deadline, "Attempt": state(event)[1] + 1}
+    if created:
+        carried["Created"] = created
+    return {**event, KEY: carried}
+
+
+def created(event: Event) -> str | None:
+    """The ARN an earlier invocation of this request created, if it carried one."""
+    carried = event.get(KEY)
+    arn = carried.get("Created") if isinstance(carried, dict) else None
+    return arn if isinstance(arn, str) and is_replication_set_arn(arn) else None
 
 
 def state(event: Event) -> tuple[float | None, int]:

@@ -21,7 +21,7 @@ from .errors import (
 )
 from .incidents import IncidentsApi, SetExists
 from .keys import Keys
-from .plan import AddRegion, RemoveRegion, plan
+from .plan import AddRegion, RemoveRegion, SetDeletionProtection, plan
 from .spec import ReplicationSetSpec, is_replication_set_arn
 from .state import LiveReplicationSet
 from .waiter import Budget, wait_for
@@ -35,6 +35,16 @@ class Names:
     logical_id: str
 
 
+@dataclass
+class Progress:
+    """What one request has learned that its answer must carry, across invocations too: the
+    ARN CreateReplicationSet returned. From then on every answer names the set (a Create's
+    FAILED with it, so that the rollback's Delete removes it), and a continuation never
+    depends on issuing CreateReplicationSet again."""
+
+    created: str | None = None
+
+
 @dataclass(frozen=True)
 class Located:
     """The live set, and a Region of it through which it answers."""
@@ -44,14 +54,24 @@ class Located:
 
 
 def create(
-    api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, token: str, budget: Budget
+    api: IncidentsApi,
+    keys: Keys,
+    spec: ReplicationSetSpec,
+    token: str,
+    budget: Budget,
+    *,
+    progress: Progress | None = None,
 ) -> str:
     """Create the set (or adopt the account's, if asked), converge it, and return its ARN."""
-    keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one before any call
-    try:
-        arn = api.create(spec, token)
-    except SetExists:
-        return _adopt(api, keys, spec, budget)
+    progress = progress or Progress()
+    arn = progress.created
+    if arn is None:
+        keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one first
+        try:
+            arn = api.create(spec, token)
+        except SetExists:
+            return _adopt(api, keys, spec, budget)
+        progress.created = arn
     try:
         converge(api, keys, arn, spec, budget, known_tags=dict(spec.tags))
     except ProviderError as error:
@@ -92,6 +112,7 @@ def update(
     budget: Budget,
     names: Names,
     hints: Iterable[str] = (),
+    progress: Progress | None = None,
 ) -> str:
     """Converge the stack's set to the spec; recreate it if it was deleted outside the stack.
 
@@ -105,7 +126,9 @@ def update(
     )
     if found is None:
         # CloudFormation sees a new PhysicalResourceId and then deletes the old one: a no-op.
-        return create(api, keys, spec, token, budget)
+        # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
+        # new set (discard), which no stack would otherwise own.
+        return create(api, keys, spec, token, budget, progress=progress)
     converge(api, keys, physical_id, spec, budget, found=found, names=names)
     return physical_id
 
@@ -139,6 +162,25 @@ def delete(
             lambda now: now is None,
             budget,
             lambda now: f"replication set {physical_id} was still {_status(now)}",
+        )
+
+
+def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
+    """Delete a set this request created and no stack will own, protection or not."""
+    found = locate(api, arn, ())
+    if found is None:
+        return
+    live = found.live if found.live.settled else _wait_settled(api, arn, found.region, budget)
+    if live is None:
+        return
+    if live.deletion_protected:
+        api.apply(arn, SetDeletionProtection(False, found.region))
+    if api.delete(arn, found.region):
+        wait_for(
+            lambda: api.status(arn, found.region),
+            lambda now: now is None,
+            budget,
+            lambda now: f"replication set {arn} was still {_status(now)}",
         )
 
 

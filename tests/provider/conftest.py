@@ -54,6 +54,14 @@ class Stack:
     timeout_seconds: float = 900
     continuations: list[dict[str, Any]] = field(default_factory=list)
     invocations: int = 0
+    #: Lambda refuses the provider's self-invoke (e.g. lambda:InvokeFunction denied)
+    refuse_self_invoke: bool = False
+
+    def continue_later(self, event: dict[str, Any], context: Any) -> None:
+        """The provider's asynchronous self-invoke: queued, as Lambda queues it."""
+        if self.refuse_self_invoke:
+            raise PermissionError("AccessDeniedException: not authorized to lambda:InvokeFunction")
+        self.continuations.append(event)
 
     def event(
         self, request_type: str, properties: dict[str, Any] | None = None, **kw: Any
@@ -140,7 +148,7 @@ def stack(
         Runtime(
             incidents=lambda: incidents,
             kms=lambda: kms,
-            continue_later=lambda event, context: running.continuations.append(event),
+            continue_later=running.continue_later,
             clock=clock.time,
             sleep=clock.sleep,
         ),
