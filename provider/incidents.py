@@ -41,9 +41,8 @@ class IncidentsApi:
         try:
             with _calling("CreateReplicationSet", expected=("ServiceQuotaExceededException",)):
                 kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
-                return self._client_for(
-                    self.home
-                ).create_replication_set(
+                client = self._client_for(self.home)
+                return client.create_replication_set(
                     regions=regions,  # type: ignore[arg-type]
                     clientToken=client_token[:128],
                     **kwargs,

@@ -8,7 +8,7 @@ of the set's Regions when its own is not (or not yet, or no longer) in the set.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from .errors import (
     AlreadyExists,
@@ -116,14 +116,10 @@ def update(
 ) -> str:
     """Converge the stack's set to the spec; recreate it if it was deleted outside the stack.
 
-    ``hints`` are Regions the event names (old and new properties): where to look for the set
+    ``hints`` are Regions the event names (new and old properties): where to look for the set
     when the provider's own Region no longer sees it.
     """
-    found = (
-        locate(api, physical_id, (*spec.region_names, *hints))
-        if is_replication_set_arn(physical_id)
-        else None
-    )
+    found = locate(api, physical_id, hints) if is_replication_set_arn(physical_id) else None
     if found is None:
         # CloudFormation sees a new PhysicalResourceId and then deletes the old one: a no-op.
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
@@ -156,12 +152,16 @@ def delete(
             f"--arn {physical_id} --no-deletion-protected --region {region}, then delete the "
             "stack again."
         )
-    if api.delete(physical_id, region):
+    _delete_and_wait(api, physical_id, region, budget)
+
+
+def _delete_and_wait(api: IncidentsApi, arn: str, region: str, budget: Budget) -> None:
+    if api.delete(arn, region):
         wait_for(
-            lambda: api.status(physical_id, region),
+            lambda: api.status(arn, region),
             lambda now: now is None,
             budget,
-            lambda now: f"replication set {physical_id} was still {_status(now)}",
+            lambda now: f"replication set {arn} was still {_status(now)}",
         )
 
 
@@ -175,13 +175,7 @@ def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
         return
     if live.deletion_protected:
         api.apply(arn, SetDeletionProtection(False, found.region))
-    if api.delete(arn, found.region):
-        wait_for(
-            lambda: api.status(arn, found.region),
-            lambda now: now is None,
-            budget,
-            lambda now: f"replication set {arn} was still {_status(now)}",
-        )
+    _delete_and_wait(api, arn, found.region, budget)
 
 
 def locate(api: IncidentsApi, arn: str, hints: Iterable[str]) -> Located | None:
@@ -258,7 +252,8 @@ def converge(
 def _removal_refused(
     arn: str, live: LiveReplicationSet, region: str, error: ServiceFailure, names: Names | None
 ) -> RemovalRefused:
-    added = live.regions[region].status_updated if region in live.regions else None
+    updated = live.regions[region].status_updated if region in live.regions else None
+    added = updated.astimezone(UTC) if updated else None
     when = f" (added at {added:%Y-%m-%d %H:%M} UTC)" if added else ""
     retry = f" Retry after {added + timedelta(hours=24):%Y-%m-%d %H:%M} UTC." if added else ""
     skip = (

@@ -8,7 +8,6 @@ the request was made in, since a replication set answers only in its own Regions
 """
 
 import re
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import unquote
@@ -47,25 +46,18 @@ class SsmIncidentsResponse(BaseResponse):
                 return operation
         return found
 
-    def call_action(self) -> TYPE_RESPONSE:
-        """moto's dispatch, refusing to answer with an error the model does not declare for
-        the operation: the emulator must not teach the provider errors AWS never sends."""
-        original: Callable[[], Any] = getattr(self, _method_name(self._get_action()))
-
-        def checked() -> Any:
-            try:
-                return original()
-            except ServiceException as error:
-                operation = self._get_action()
-                if error.code not in declared_errors(operation):
-                    raise AssertionError(
-                        f"emulator bug: {operation} raised {error.code}, which the service "
-                        f"model does not declare ({sorted(declared_errors(operation))})"
-                    ) from error
-                raise
-
-        setattr(self, _method_name(self._get_action()), checked)
-        return super().call_action()
+    def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
+        """moto's serializer, refusing to send an error the model does not declare for the
+        operation: the emulator must not teach the provider errors AWS never sends."""
+        error = action_result.result
+        if isinstance(error, ServiceException):
+            operation = self._get_action()
+            if error.code not in declared_errors(operation):
+                raise AssertionError(
+                    f"emulator bug: {operation} raised {error.code}, which the service "
+                    f"model does not declare ({sorted(declared_errors(operation))})"
+                )
+        return super().serialized(action_result)
 
     def _begin(self) -> SsmIncidentsBackend:
         """The account's backend, after counting this call, raising any injected fault and
@@ -161,3 +153,11 @@ def _request_uris() -> list[tuple[str, re.Pattern[str], str]]:
 
 def _method_name(operation: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+
+
+#: The ssm-incidents operations this emulator implements (the rest of the model is not).
+IMPLEMENTED_OPERATIONS = frozenset(
+    operation
+    for operation in validation.service_model().operation_names
+    if hasattr(SsmIncidentsResponse, _method_name(operation))
+)

@@ -51,11 +51,6 @@ def aws_region_names() -> frozenset[str]:
     )
 
 
-def fail(field: str, rule: str, value: object = None) -> ValidationException:
-    """One violation as its own ValidationException."""
-    return ValidationException(f"1 validation error detected: {_violation(field, rule, value)}")
-
-
 def check_input(operation: str, params: Mapping[str, Any]) -> None:
     """Raise ValidationException naming every member of ``params`` that breaks the model."""
     shape = service_model().operation_model(operation).input_shape

@@ -16,20 +16,11 @@ from botocore.config import Config
 from botocore.loaders import create_loader
 from botocore.model import ServiceModel, Shape
 
+from emulator.ssmincidents.responses import IMPLEMENTED_OPERATIONS
 from tests.aws_errors import raises_aws
 
 MODEL = ServiceModel(create_loader().load_service_model("ssm-incidents", "service-2"))
-OPERATIONS = (
-    "CreateReplicationSet",
-    "GetReplicationSet",
-    "ListReplicationSets",
-    "UpdateReplicationSet",
-    "DeleteReplicationSet",
-    "UpdateDeletionProtection",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-)
+OPERATIONS = sorted(IMPLEMENTED_OPERATIONS)
 UNKNOWN_ARN = "arn:aws:ssm-incidents::123456789012:replication-set/unknown"
 #: A valid value of each string shape that has a pattern (what the pattern is checked against).
 PATTERN_SAMPLES = {"Arn": UNKNOWN_ARN, "TagKey": "team", "TagValue": "sre"}

@@ -144,3 +144,16 @@ def test_faults_the_model_does_not_declare_cannot_be_injected(
 ) -> None:
     with pytest.raises(ValueError, match=f"{operation} never answers '{code}'"):
         control.inject_fault(operation, code)
+
+
+def test_an_error_the_model_does_not_declare_is_an_emulator_bug_not_an_answer(
+    incidents: SSMIncidentsClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.ssmincidents.exceptions import ConflictException  # noqa: PLC0415
+
+    def conflicting(*_: object) -> None:
+        raise ConflictException("never sent by GetReplicationSet")
+
+    monkeypatch.setattr(type(control.backend()), "get_replication_set", conflicting)
+    with pytest.raises(AssertionError, match="GetReplicationSet raised ConflictException"):
+        incidents.get_replication_set(arn="arn:aws:ssm-incidents::123456789012:replication-set/x")

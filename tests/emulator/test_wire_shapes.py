@@ -12,18 +12,9 @@ from botocore.model import OperationModel, Shape
 from mypy_boto3_ssm_incidents import SSMIncidentsClient
 
 from emulator import control
+from emulator.ssmincidents.responses import IMPLEMENTED_OPERATIONS
 
-OPERATIONS = {
-    "CreateReplicationSet",
-    "GetReplicationSet",
-    "ListReplicationSets",
-    "UpdateReplicationSet",
-    "DeleteReplicationSet",
-    "UpdateDeletionProtection",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-}
+OPERATIONS = IMPLEMENTED_OPERATIONS
 
 
 def violations(shape: Shape, value: Any, path: str) -> list[str]:

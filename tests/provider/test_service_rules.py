@@ -101,18 +101,22 @@ def test_a_set_in_no_region_the_event_names_is_not_gone(stack: Stack) -> None:
     west = boto3.client("ssm-incidents", region_name="us-west-2")
     west.update_replication_set(arn=arn, actions=[{"addRegionAction": {"regionName": "eu-west-1"}}])
     stack.a_day_later()
-    for gone in (HOME, "us-west-2"):
-        via = "eu-west-1"
-        boto3.client("ssm-incidents", region_name=via).update_replication_set(
+    through_europe = boto3.client("ssm-incidents", region_name="eu-west-1")
+    for gone in (HOME, "us-west-2"):  # outside the stack, through the set's remaining Region
+        through_europe.update_replication_set(
             arn=arn, actions=[{"deleteRegionAction": {"regionName": gone}}]
         )
     control.reset_call_counts()
     for response in (stack.delete(arn, props), stack.update(arn, props, old=props)):
         assert response["Status"] == "FAILED"
-        assert response["Reason"].startswith(
-            f"Replication set {arn} exists but is not in {HOME}, us-west-2"
+        assert response["Reason"] == (
+            f"Replication set {arn} exists but is not in {HOME}, us-west-2: it was changed "
+            "outside the stack, and Incident Manager answers for a set only in its own Regions. "
+            f"Add {HOME}, the provider's Region, back to it through one of its Regions: aws "
+            f"ssm-incidents update-replication-set --arn {arn} --actions "
+            f'\'[{{"addRegionAction":{{"regionName":"{HOME}"}}}}]\' --region ONE_OF_ITS_REGIONS '
+            '(with "sseKmsKeyId" if it uses customer managed keys), then retry.'
         )
-        assert f'"regionName":"{HOME}"' in response["Reason"]
     assert all_sets() == [arn]
     assert control.mutating_calls() == NO_CALLS
 
@@ -122,8 +126,16 @@ def test_a_set_in_no_region_the_event_names_is_not_gone(stack: Stack) -> None:
     [
         ("disabled", "is Disabled; Incident Manager needs an enabled key"),
         ("pending-deletion", "is PendingDeletion; Incident Manager needs an enabled key"),
-        ("asymmetric", "is a RSA_2048 key for ENCRYPT_DECRYPT; Incident Manager needs a symmetric"),
-        ("imported", "has key material of origin EXTERNAL"),
+        (
+            "asymmetric",
+            "is a RSA_2048 key for ENCRYPT_DECRYPT; Incident Manager needs a symmetric "
+            "encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)",
+        ),
+        (
+            "imported",
+            "has key material of origin EXTERNAL; Incident Manager needs key material made by "
+            "KMS (no imported material, no custom key store)",
+        ),
         ("missing", "does not exist in us-west-2"),
     ],
 )
@@ -148,7 +160,7 @@ def test_an_unusable_key_fails_naming_region_key_and_problem_with_no_incident_ma
         {"Regions": regions(HOME, "us-west-2", key={HOME: east, "us-west-2": key})}
     )
     assert response["Status"] == "FAILED"
-    assert response["Reason"].startswith(f"Regions: us-west-2: KMS key {key} {problem}")
+    assert response["Reason"] == f"Regions: us-west-2: KMS key {key} {problem}"
     assert control.call_counts() == NO_CALLS
     assert all_sets() == []
 
