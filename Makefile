@@ -3,14 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The SAM CLI pins its dependencies exactly (click, boto3...) against moto's: a venv of its own.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: test lint demo serve package bench constraints clean explore
+.PHONY: test lint demo serve package bench constraints clean explore sam constraints-sam
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+$(SAM_STAMP): requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $(SAM_STAMP)
+
+# The SAM CLI this project is tested with, for `sam build` and `sam deploy` without a global one.
+sam: $(SAM_STAMP)
+	@echo "$(SAM) --version: $$($(SAM) --version)"
 
 # Re-resolve the ranges of pyproject.toml to their newest versions and record them.
 constraints:
@@ -23,14 +37,15 @@ constraints:
 	mv constraints.new constraints.txt
 	touch $(STAMP)
 
-lint: $(STAMP)
+lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml examples/*.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
 test: lint
-	$(BIN)/pytest
+	SAM_CLI=$(SAM) $(BIN)/pytest
 
 # The randomized stack lifecycles, at random and much longer than in `make test`.
 explore: $(STAMP)
@@ -45,8 +60,22 @@ bench: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python scripts/package.py
 
+# Called by `sam build` (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set. It needs
+# only python3 and pip, not .venv: the same staging as `make package`.
+build-ProviderFunction:
+	$(PYTHON) scripts/package.py --stage-only "$(ARTIFACTS_DIR)"
+
 serve: $(STAMP)
 	$(BIN)/python -m emulator serve --port 5000 --transition-seconds 3
 
+constraints-sam:
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+	head -2 requirements-sam.txt > requirements-sam.new
+	$(SAM_VENV)/bin/python -m pip freeze >> requirements-sam.new
+	mv requirements-sam.new requirements-sam.txt
+	touch $(SAM_STAMP)
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(SAM_VENV) build dist .aws-sam *.egg-info

@@ -21,7 +21,9 @@ def test_function_runs_python_313_on_arm64_with_the_packaged_handler() -> None:
     properties = function["Properties"]
     assert (properties["Runtime"], properties["Architectures"]) == ("python3.13", ["arm64"])
     assert properties["Handler"] == "provider.app.lambda_handler"
-    assert properties["CodeUri"] == "build/lambda"  # what `make package` writes
+    # sam build runs the Makefile's build-ProviderFunction target from the project root
+    assert properties["CodeUri"] == "."
+    assert function["Metadata"] == {"BuildMethod": "makefile"}
     assert properties["LoggingConfig"] == {"LogGroup": {"Ref": "ProviderLogGroup"}}
 
 
