@@ -30,4 +30,8 @@ def test_bench_runs_and_reports_every_figure_against_a_baseline(tmp_path: Path) 
     ):
         assert name in metrics, f"{name} missing from {sorted(metrics)}"
         assert metrics[name]["baseline"] is not None and metrics[name]["ratio"] is not None
-    assert "API calls: no-op update (0 mutating)" in done.stdout  # the printed table
+    assert metrics["warm handler: no-op update (median)"]["note"].endswith("the same 2 reads")
+    assert metrics["mutating calls: no-op update"]["met"] is True
+    printed = {line.split("  ")[0]: line for line in done.stdout.splitlines()}
+    assert printed["mutating calls: no-op update"].split()[-5:] == ["0", "calls", "=", "0", "met"]
+    assert "2.000" not in printed["API calls: create (1 mutating)"]  # integers as integers
