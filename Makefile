@@ -8,7 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: test lint demo serve package bench constraints clean explore sam constraints-sam
+.PHONY: test lint demo serve package bench bench-record constraints clean explore sam constraints-sam
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# The run the README quotes, written where it is tracked.
+bench-record: $(STAMP)
+	$(BIN)/python -m bench.run --out bench/results
+
 package: $(STAMP)
 	$(BIN)/python scripts/package.py
 
@@ -65,8 +69,10 @@ package: $(STAMP)
 build-ProviderFunction:
 	$(PYTHON) scripts/package.py --stage-only "$(ARTIFACTS_DIR)"
 
+PORT ?= 5000
+# `make serve PORT=5001`; add ARGS=--access-log for a line per HTTP request.
 serve: $(STAMP)
-	$(BIN)/python -m emulator serve --port 5000 --transition-seconds 3
+	$(BIN)/python -m emulator serve --port $(PORT) --transition-seconds 3 $(ARGS)
 
 constraints-sam:
 	rm -rf $(SAM_VENV)

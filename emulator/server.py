@@ -24,15 +24,24 @@ from .stack import hosted
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without werkzeug's line per request (``--access-log`` brings it
+    back): the provider's own log lines stay readable."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class EmulatorServer:
     """moto's server application, with the local stacks endpoint in front of it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, access_log: bool = False) -> None:
         register()
         self.stacks: hosted.StackService | None = None
         self._moto = DomainDispatcherApplication(create_backend_app)
+        handler = MotoRequestHandler if access_log else QuietRequestHandler
         self._server: BaseWSGIServer = make_server(
-            host, port, self._app, threaded=True, request_handler=MotoRequestHandler
+            host, port, self._app, threaded=True, request_handler=handler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._resources = ExitStack()
@@ -69,17 +78,25 @@ def start(
     port: int = 0,
     transition_seconds: float = 0,
     removal_min_age: float = 0,
+    access_log: bool = False,
 ) -> EmulatorServer:
     """Start a server in a background thread; ``port=0`` picks a free port."""
     os.environ[TRANSITION_SECONDS_ENV] = str(transition_seconds)
     os.environ[REMOVAL_MIN_AGE_ENV] = str(removal_min_age)
-    return EmulatorServer(host, port).start()
+    return EmulatorServer(host, port, access_log).start()
 
 
 def serve_forever(
-    host: str, port: int, transition_seconds: float, removal_min_age: float = 0
+    host: str,
+    port: int,
+    transition_seconds: float,
+    removal_min_age: float = 0,
+    access_log: bool = False,
 ) -> None:
-    running = start(host, port, transition_seconds, removal_min_age)
+    try:
+        running = start(host, port, transition_seconds, removal_min_age, access_log)
+    except OSError as error:
+        raise SystemExit(f"cannot listen on {host}:{port}: {error.strerror}") from None
     # The provider inside runs against this very server, as a Lambda would against AWS.
     for name, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(name, value)
@@ -90,6 +107,7 @@ def serve_forever(
     print(
         f"  python -m emulator stack deploy TEMPLATE --stack-name NAME --endpoint-url {running.url}"
     )
+    print(f"  python -m emulator invoke events/create.json --endpoint-url {running.url}")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

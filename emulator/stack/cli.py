@@ -1,4 +1,4 @@
-"""`python -m emulator stack deploy|update|delete`: one stack operation, events printed live.
+"""`python -m emulator stack deploy|update|delete|describe`: stack operations, events printed live.
 
 With ``--endpoint-url`` (or ``AWS_ENDPOINT_URL``) the operation runs in the emulator server
 (``python -m emulator serve``), which keeps the stack for the next command. Without one,
@@ -14,51 +14,89 @@ import urllib.request
 from pathlib import Path
 
 from .console import header, printer
-from .hosted import EXPECTED, PATH
+from .hosted import PATH, SUCCEEDED
 from .template import TemplateError
 
-OPERATION = {"deploy": "create", "update": "update", "delete": "delete"}
+ENVIRONMENT = """environment:
+  AWS_ENDPOINT_URL   the emulator server to run in (default for --endpoint-url)
+
+exit codes:
+  0  the operation did what was asked (CREATE_COMPLETE, UPDATE_COMPLETE, DELETE_COMPLETE)
+  1  it failed: rolled back, or ended in a *_FAILED status
+  2  it was refused before anything changed: a bad template or parameter, an unknown stack,
+     no server"""
+
+COMMANDS = {
+    "deploy": "create the stack, or update it if it exists (as aws cloudformation deploy)",
+    "update": "update an existing stack",
+    "delete": "delete a stack",
+    "describe": "show a kept stack: status, parameters, resources, outputs, last events",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=sorted(OPERATION))
-    parser.add_argument("template", nargs="?", type=Path, help="the template (deploy, update)")
-    parser.add_argument("--stack-name", default="local-stack")
-    parser.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
-    )
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
-    parser.add_argument(
-        "--retain-resources",
-        nargs="+",
-        default=[],
-        metavar="LOGICAL_ID",
-        help="delete: leave these resources in place (only for a stack in DELETE_FAILED)",
-    )
+    commands = parser.add_subparsers(dest="action", required=True, metavar="COMMAND")
+    for name, summary in COMMANDS.items():
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=f"{summary[0].upper()}{summary[1:]}.",
+            epilog=ENVIRONMENT,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name in ("deploy", "update"):
+            command.add_argument("template", type=Path, help="the template file (YAML or JSON)")
+            command.add_argument(
+                "--param",
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help="a template parameter (repeat for more); on update, parameters not given "
+                "keep their previous values",
+            )
+        command.add_argument(
+            "--stack-name", default="local-stack", help="the stack's name (default: local-stack)"
+        )
+        command.add_argument(
+            "--endpoint-url",
+            default=os.environ.get("AWS_ENDPOINT_URL"),
+            help="the emulator server (default: $AWS_ENDPOINT_URL; none: deploy runs in-process)",
+        )
+        if name == "delete":
+            command.add_argument(
+                "--retain-resources",
+                nargs="+",
+                default=[],
+                metavar="LOGICAL_ID",
+                help="leave these resources in place (only for a stack in DELETE_FAILED)",
+            )
+
+
+def refuse(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
 
 
 def run(args: argparse.Namespace) -> int:
-    operation = OPERATION[args.action]
-    if operation != "delete" and args.template is None:
-        print(f"stack {args.action} needs a template", file=sys.stderr)
-        return 2
-    parameters = dict(param.split("=", 1) for param in args.param if "=" in param)
-    request = {
-        "operation": operation,
-        "stack": args.stack_name,
-        "template": args.template.read_text() if args.template else "",
-        "parameters": parameters,
-        "retain": args.retain_resources,
-    }
+    request: dict[str, object] = {"operation": args.action, "stack": args.stack_name}
+    if args.action in ("deploy", "update"):
+        try:
+            request["template"] = args.template.read_text()
+        except OSError as error:
+            return refuse(f"cannot read the template {args.template}: {error.strerror}")
+        wrong = [param for param in args.param if "=" not in param]
+        if wrong:
+            return refuse(f"--param takes KEY=VALUE, got {', '.join(map(repr, wrong))}")
+        request["parameters"] = dict(param.split("=", 1) for param in args.param)
+    if args.action == "delete":
+        request["retain"] = args.retain_resources
     if args.endpoint_url:
         return _remote(args.endpoint_url, request)
-    if operation != "create":
-        print(
+    if args.action != "deploy":
+        return refuse(
             "No emulator server to keep stacks between commands: start one with "
-            "'python -m emulator serve' and pass --endpoint-url (or set AWS_ENDPOINT_URL).",
-            file=sys.stderr,
+            "'python -m emulator serve' and pass --endpoint-url (or set AWS_ENDPOINT_URL)."
         )
-        return 2
     return _in_process(request)
 
 
@@ -69,7 +107,8 @@ def _remote(endpoint: str, request: dict[str, object]) -> int:
         method="POST",
         headers={"Content-Type": "application/json"},
     )
-    header()
+    if request["operation"] != "describe":
+        header()
     status = ""
     try:
         with urllib.request.urlopen(post, timeout=3600) as answer:
@@ -78,14 +117,12 @@ def _remote(endpoint: str, request: dict[str, object]) -> int:
                 if line.startswith("STATUS "):
                     status = line.removeprefix("STATUS ")
                 elif line.startswith("ERROR "):
-                    print(line.removeprefix("ERROR "), file=sys.stderr)
-                    return 2
+                    return refuse(line.removeprefix("ERROR "))
                 else:
                     print(line, flush=True)
     except (urllib.error.URLError, OSError) as error:
-        print(f"cannot reach the emulator server at {endpoint}: {error}", file=sys.stderr)
-        return 2
-    return 0 if status == EXPECTED[str(request["operation"])] else 1
+        return refuse(f"cannot reach the emulator server at {endpoint}: {error}")
+    return 0 if request["operation"] == "describe" or status in SUCCEEDED else 1
 
 
 def _in_process(request: dict[str, object]) -> int:
@@ -97,12 +134,14 @@ def _in_process(request: dict[str, object]) -> int:
     print("(in-process: this stack ends with the command; 'python -m emulator serve' keeps it)")
     header()
     with mock_aws(), open(os.devnull, "w") as quiet, local_cloud(printer(), quiet) as cloud:
+        stack = Stack(str(request["stack"]), cloud)
         try:
-            status = Stack(str(request["stack"]), cloud).create(
+            status = stack.create(
                 str(request["template"]),
                 request["parameters"],  # type: ignore[arg-type]
             )
         except TemplateError as error:
-            print(error, file=sys.stderr)
-            return 2
-    return 0 if status == "CREATE_COMPLETE" else 1
+            return refuse(str(error))
+        if status == "CREATE_COMPLETE":
+            print("\n".join(stack.output_lines()))
+    return 0 if status in SUCCEEDED else 1

@@ -3,15 +3,7 @@
 import sys
 from typing import TextIO
 
-from .engine import StackEvent
-
-
-def format_event(event: StackEvent) -> str:
-    line = (
-        f"{event.timestamp:%Y-%m-%d %H:%M:%S} UTC  {event.logical_id:<22} "
-        f"{event.resource_type:<32} {event.status:<44}"
-    )
-    return f"{line} {event.reason}".rstrip()
+from .engine import StackEvent, format_event
 
 
 def printer(stream: TextIO = sys.stdout) -> "EventPrinter":

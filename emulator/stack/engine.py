@@ -19,6 +19,8 @@ from .resolver import CustomResource, Placeholder, Resolver
 from .template import Template, TemplateError, creation_order, load
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # an event -> the response CloudFormation got
+#: Marks an answer CloudFormation made itself: the request never reached a provider.
+NOT_SENT = "NotSentToAProvider"
 UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
 
 
@@ -30,6 +32,15 @@ class StackEvent:
     resource_type: str
     status: str
     reason: str = ""
+
+
+def format_event(event: StackEvent) -> str:
+    """One event as the CloudFormation console lists it."""
+    line = (
+        f"{event.timestamp:%Y-%m-%d %H:%M:%S} UTC  {event.logical_id:<22} "
+        f"{event.resource_type:<32} {event.status:<44}"
+    )
+    return f"{line} {event.reason}".rstrip()
 
 
 @dataclass
@@ -56,6 +67,19 @@ class ResourceFailed(Exception):
     def __init__(self, logical_id: str, reason: str) -> None:
         super().__init__(reason)
         self.logical_id, self.reason = logical_id, reason
+
+
+def check_parameters(template: Template, given: Mapping[str, str]) -> None:
+    """Refuse parameters as CloudFormation does: unknown ones, and required ones not given."""
+    declared = template.get("Parameters") or {}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise TemplateError(f"Parameters: [{', '.join(unknown)}] do not exist in the template")
+    missing = sorted(
+        name for name, spec in declared.items() if "Default" not in spec and name not in given
+    )
+    if missing:
+        raise TemplateError(f"Parameters: [{', '.join(missing)}] must have values")
 
 
 def is_custom(resource_type: str) -> bool:
@@ -99,6 +123,7 @@ class Stack:
         if self.status != "REVIEW_IN_PROGRESS":
             raise TemplateError(f"Stack [{self.name}] already exists")
         template = load(template_text)
+        check_parameters(template, parameters)
         resolver = self._resolver(template, parameters)
         self._stack_event("CREATE_IN_PROGRESS", "User Initiated")
         try:
@@ -110,7 +135,12 @@ class Stack:
                 f"The following resource(s) failed to create: [{failure.logical_id}]. "
                 "Rollback requested by user.",
             )
-            self._delete_all(resolver)
+            failed = self._delete_all(resolver)
+            if failed:
+                self._stack_event(
+                    "ROLLBACK_FAILED", f"The following resource(s) failed to delete: [{failed}]."
+                )
+                return self.status
             self._stack_event("ROLLBACK_COMPLETE")
             return self.status
         self.template, self.parameters = template, dict(parameters)
@@ -124,6 +154,13 @@ class Stack:
                 f"Stack:{self.stack_id} is in {self.status} state and can not be updated."
             )
         template = load(template_text)
+        # As `aws cloudformation deploy`: a parameter not given keeps its previous value.
+        declared = template.get("Parameters") or {}
+        parameters = {
+            **{k: v for k, v in self.parameters.items() if k in declared},
+            **parameters,
+        }
+        check_parameters(template, parameters)
         resolver = self._resolver(template, parameters)
         self._stack_event("UPDATE_IN_PROGRESS", "User Initiated")
         before = dict(self.resources)
@@ -170,14 +207,36 @@ class Stack:
             resource = self.resources.pop(logical_id)
             self._event(logical_id, resource.resource_type, "DELETE_SKIPPED", "Retained by request")
         resolver = self._resolver(self.template, self.parameters)
-        if not self._delete_all(resolver):
-            self._stack_event("DELETE_FAILED", "The following resource(s) failed to delete: "
-                              f"[{', '.join(sorted(self.resources))}].")  # fmt: skip
+        failed = self._delete_all(resolver)
+        if failed:
+            self._stack_event(
+                "DELETE_FAILED", f"The following resource(s) failed to delete: [{failed}]."
+            )
             return self.status
         for name in self.exported:
             self.cloud.exports.pop(name, None)
         self._stack_event("DELETE_COMPLETE")
         return self.status
+
+    def describe(self) -> list[str]:
+        """What `aws cloudformation describe-stacks` and `describe-stack-resources` show."""
+        lines = [f"Stack {self.name}: {self.status}", f"  StackId: {self.stack_id}"]
+        lines += ["Parameters:"] + [f"  {k} = {v}" for k, v in sorted(self.parameters.items())]
+        lines += ["Resources:"] + [
+            f"  {r.logical_id:<22} {r.resource_type:<32} {r.physical_id}"
+            for r in self.resources.values()
+        ]
+        lines += self.output_lines()
+        lines += ["Last events:"] + [f"  {format_event(e)}" for e in self.events[-5:]]
+        return lines
+
+    def output_lines(self) -> list[str]:
+        exported = {value: name for name, value in self.cloud.exports.items()}
+        return ["Outputs:"] + [
+            f"  {name} = {value}"
+            + (f"  (export {exported[value]})" if exported.get(value) in self.exported else "")
+            for name, value in self.outputs.items()
+        ]
 
     # -- resources -------------------------------------------------------------------------
 
@@ -195,7 +254,8 @@ class Stack:
                 handle: Any = CustomResource(
                     response["PhysicalResourceId"], response.get("Data") or {}
                 )
-                self._keep(resolver, Resource(logical_id, definition, properties, handle))
+                if not response.get(NOT_SENT):  # else nothing exists for a rollback to delete
+                    self._keep(resolver, Resource(logical_id, definition, properties, handle))
                 if response["Status"] != "SUCCESS":
                     raise ResourceFailed(logical_id, response.get("Reason", ""))
             else:
@@ -318,12 +378,13 @@ class Stack:
             if logical_id in self.resources and logical_id not in wanted:
                 self._delete(self.resources[logical_id], replaced=False)
 
-    def _delete_all(self, resolver: Resolver) -> bool:
-        """Delete every resource, last created first; False at the first that fails."""
+    def _delete_all(self, resolver: Resolver) -> str:
+        """Delete every resource, last created first, stopping at the first that fails (what
+        it depends on must stay); the logical ID that failed, or "" when all went."""
         for logical_id in reversed(list(self.resources)):
             if not self._delete(self.resources[logical_id], replaced=False, resolver=resolver):
-                return False
-        return True
+                return logical_id
+        return ""
 
     def _delete(
         self, resource: Resource, *, replaced: bool, resolver: Resolver | None = None
@@ -365,8 +426,17 @@ class Stack:
         """Send one request to the custom resource's provider; return what CloudFormation got."""
         token = properties.get("ServiceToken")
         physical_id = current.physical_id if current else None
+        if token is None:  # CloudFormation's own check of a custom resource's properties
+            return {
+                NOT_SENT: True,
+                "Status": "FAILED",
+                "PhysicalResourceId": physical_id or f"{self.name}-{logical_id}",
+                "Reason": f"Properties validation failed for resource {logical_id} with message: "
+                "#: required key [ServiceToken] not found",
+            }
         if token != self.cloud.service_token:
             return {
+                NOT_SENT: True,
                 "Status": "FAILED",
                 "PhysicalResourceId": physical_id or f"{self.name}-{logical_id}",
                 "Reason": f"ServiceToken {token!r} is not the local provider "

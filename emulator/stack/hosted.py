@@ -9,12 +9,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .console import format_event
-from .engine import Cloud, Stack
+from .engine import Cloud, Stack, format_event
 from .template import TemplateError
 
 PATH = "/_local/stacks"
-EXPECTED = {"create": "CREATE_COMPLETE", "update": "UPDATE_COMPLETE", "delete": "DELETE_COMPLETE"}
+#: The statuses in which an operation did what was asked (the command exits 0).
+SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE"})
 StartResponse = Callable[..., Any]
 
 
@@ -43,7 +43,7 @@ class StackService:
             with self._one_at_a_time:
                 self.cloud.on_event = lambda event: lines.put(format_event(event))
                 try:
-                    lines.put(f"STATUS {self.operate(request)}")
+                    lines.put(f"STATUS {self.operate(request, lines.put)}")
                 except (TemplateError, KeyError) as error:
                     lines.put(f"ERROR {error}")
                 except Exception as error:
@@ -55,23 +55,34 @@ class StackService:
         while (line := lines.get()) is not None:
             yield f"{line}\n".encode()
 
-    def operate(self, request: dict[str, Any]) -> str:
+    def operate(self, request: dict[str, Any], say: Callable[[str], None]) -> str:
+        """Run one operation; ``say`` prints a line to the caller. Returns the stack status."""
         operation, name = request.get("operation"), str(request.get("stack", ""))
         parameters = {str(k): str(v) for k, v in (request.get("parameters") or {}).items()}
         stack = self.stacks.get(name)
+        if operation == "deploy":  # as `aws cloudformation deploy`: create, or update
+            operation = "update" if stack is not None else "create"
         if operation == "create":
             if stack is not None:
                 raise TemplateError(f"Stack [{name}] already exists ({stack.status})")
-            stack = self.stacks[name] = Stack(name, self.cloud)
-            status = stack.create(request["template"], parameters)
+            stack = Stack(name, self.cloud)
+            status = stack.create(request["template"], parameters)  # refused: nothing kept
+            self.stacks[name] = stack
         elif stack is None:
             raise TemplateError(f"Stack with id {name} does not exist")
         elif operation == "update":
             status = stack.update(request["template"], parameters)
         elif operation == "delete":
             status = stack.delete([str(r) for r in request.get("retain") or []])
+        elif operation == "describe":
+            for line in stack.describe():
+                say(line)
+            return stack.status
         else:
-            raise TemplateError(f"unknown operation {operation!r}; use one of {sorted(EXPECTED)}")
-        if status in ("DELETE_COMPLETE", "ROLLBACK_COMPLETE") and operation == "delete":
+            raise TemplateError(f"unknown operation {operation!r}")
+        if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+            for line in stack.output_lines():
+                say(line)
+        if status == "DELETE_COMPLETE":
             del self.stacks[name]
         return status

@@ -32,7 +32,8 @@ def load(text: str) -> Template:
     try:
         parsed = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _Loader)
     except (yaml.YAMLError, json.JSONDecodeError) as error:
-        raise TemplateError(f"Template format error: {error}") from error
+        # one line, as CloudFormation's ValidationError
+        raise TemplateError(f"Template format error: {' '.join(str(error).split())}") from error
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
         raise TemplateError("Template format error: At least one Resources member must be defined.")
     if parsed.get("Transform"):

@@ -75,3 +75,24 @@ def test_aws_cli_sees_the_set_only_in_its_own_regions(endpoint: str) -> None:
     }
     home = aws("get-replication-set", "--arn", arn, "--region", "us-east-1")
     assert json.loads(home.stdout)["replicationSet"]["arn"] == arn
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+def test_serve_prints_a_line_per_request_only_when_asked(access_log: bool) -> None:
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+    process = subprocess.Popen(
+        command + (["--access-log"] if access_log else []),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" on ", 1)[1].split()[0]
+        urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=10).read()
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    assert ('"GET /moto-api/data.json' in errors) is access_log

@@ -1,6 +1,7 @@
 """A local cloud per test: the emulator in-process, the provider, CloudFormation's bucket."""
 
 import io
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import boto3
 import pytest
 
 from emulator import control
+from emulator.server import EmulatorServer
 from emulator.stack.engine import Cloud, Stack, StackEvent
 from emulator.stack.local import local_cloud
 
@@ -39,3 +41,14 @@ def statuses(events: list[StackEvent], logical_id: str) -> list[str]:
 
 def kms_key(region: str) -> str:
     return str(boto3.client("kms", region_name=region).create_key()["KeyMetadata"]["Arn"])
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A kept emulator server (with stacks), as `make serve` runs it; its URL."""
+    running = EmulatorServer().start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)  # the provider inside calls the server
+    running.with_stacks()
+    urllib.request.urlopen(urllib.request.Request(f"{running.url}/moto-api/reset", method="POST"))
+    yield running.url
+    running.stop()

@@ -4,26 +4,13 @@ events printed live, exit codes that say whether the operation did what was aske
 import os
 import subprocess
 import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from emulator.server import EmulatorServer
 from tests.stack.conftest import EXAMPLES
 
 ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    running = EmulatorServer().start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)  # the provider inside calls the server
-    running.with_stacks()
-    urllib.request.urlopen(urllib.request.Request(f"{running.url}/moto-api/reset", method="POST"))
-    yield running.url
-    running.stop()
 
 
 def stack(endpoint: str | None, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +30,12 @@ def test_deploy_update_delete_as_separate_commands(server: str) -> None:
     assert (
         "ReplicationSet         Custom::IncidentReplicationSet   CREATE_COMPLETE" in deployed.stdout
     )
-    assert deployed.stdout.rstrip().endswith("CREATE_COMPLETE")
+    assert "incidents              AWS::CloudFormation::Stack       CREATE_COMPLETE" in (
+        deployed.stdout
+    )
+    outputs = deployed.stdout.split("Outputs:\n", 1)[1].splitlines()
+    assert outputs[0].startswith("  ReplicationSetArn = arn:aws:ssm-incidents::123456789012:")
+    assert outputs[1] == "  ResponsePlanArn = incidents-ResponsePlan"
 
     updated = stack(
         server,
@@ -83,3 +75,86 @@ def test_deploy_without_a_server_runs_in_process(tmp_path: Path) -> None:
     refused = stack(None, "update", str(EXAMPLES / "with-response-plan.yaml"))
     assert refused.returncode == 2
     assert "python -m emulator serve" in refused.stderr
+
+
+def test_deploy_of_an_existing_stack_updates_it_and_keeps_unset_parameters(server: str) -> None:
+    template = str(EXAMPLES / "with-response-plan.yaml")
+    assert stack(server, "deploy", template, "--stack-name", "s").returncode == 0
+    again = stack(
+        server, "deploy", template, "--stack-name", "s", "--param", "SecondaryRegion=eu-west-1"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "s                      AWS::CloudFormation::Stack       UPDATE_COMPLETE" in again.stdout
+    described = stack(server, "describe", "--stack-name", "s")
+    assert described.returncode == 0, described.stderr
+    lines = described.stdout.splitlines()
+    assert lines[0] == "Stack s: UPDATE_COMPLETE"
+    assert "  SecondaryRegion = eu-west-1" in lines
+    assert any(
+        line.startswith("  ReplicationSet         Custom::IncidentReplicationSet   arn:aws:")
+        for line in lines
+    )
+    assert "Outputs:" in lines and "Last events:" in lines
+
+
+def test_a_parameter_the_template_does_not_declare_is_refused(server: str) -> None:
+    template = str(EXAMPLES / "with-response-plan.yaml")
+    done = stack(server, "deploy", template, "--stack-name", "t", "--param", "Typo=x")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Parameters: [Typo] do not exist in the template"
+    assert stack(server, "describe", "--stack-name", "t").returncode == 2  # nothing was made
+
+
+def test_a_required_parameter_not_given_is_refused_before_anything_is_made() -> None:
+    done = stack(None, "deploy", str(EXAMPLES / "replication-set.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Parameters: [SecondaryKeyArn] must have values"
+    assert "CREATE_IN_PROGRESS" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("missing.yaml", "cannot read the template missing.yaml: No such file or directory"),
+        ("README.md", "Template format error: "),
+    ],
+)
+def test_a_template_that_cannot_be_read_is_one_line_and_exit_2(template: str, message: str) -> None:
+    done = stack(None, "deploy", template)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message)
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_param_without_a_value_is_refused() -> None:
+    template = str(EXAMPLES / "with-response-plan.yaml")
+    done = stack(None, "deploy", template, "--param", "SecondaryRegion")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "--param takes KEY=VALUE, got 'SecondaryRegion'",
+    )
+
+
+@pytest.mark.parametrize("command", ["deploy", "update", "delete", "describe"])
+def test_each_command_has_its_own_help(command: str) -> None:
+    done = stack(None, command, "--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"usage: python -m emulator stack {command}")
+    for part in ("--stack-name", "--endpoint-url", "AWS_ENDPOINT_URL", "exit codes:"):
+        assert part in done.stdout
+    assert ("--param" in done.stdout) is (command in ("deploy", "update"))
+    assert ("--retain-resources" in done.stdout) is (command == "delete")
+
+
+def test_the_emulators_own_help_lists_its_commands() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0
+    for command in ("serve", "stack", "invoke", "demo"):
+        assert f"\n  {command} " in done.stdout
+    assert "Command line:" not in done.stdout

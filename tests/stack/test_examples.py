@@ -153,7 +153,7 @@ def test_a_service_token_that_is_not_the_provider_fails_the_resource(
     ("template", "parameters", "message"),
     [
         ("replication-set.yaml", {}, "SecondaryKeyArn"),
-        ("with-response-plan.yaml", {"Nope": "1"}, ""),
+        ("with-response-plan.yaml", {"Nope": "1"}, r"Parameters: \[Nope\] do not exist"),
     ],
 )
 def test_template_errors_are_refused_before_anything_is_made(
@@ -205,3 +205,44 @@ def test_retain_resources_is_refused_unless_the_stack_is_delete_failed(
     with pytest.raises(TemplateError, match="only when it is DELETE_FAILED"):
         stack.delete(["ReplicationSet"])
     assert stack.status == "CREATE_COMPLETE"
+
+
+def test_a_custom_resource_without_a_service_token_fails_as_cloudformation_fails_it(
+    new_stack: Callable[[str], Stack],
+) -> None:
+    template = example("with-response-plan.yaml").replace(
+        "      ServiceToken:\n        Fn::ImportValue: !Sub ${ProviderStackName}-ServiceToken\n", ""
+    )
+    assert "ServiceToken" not in template.split("ResponsePlan:")[0].split("ReplicationSet:")[1]
+    stack = new_stack("no-token")
+    assert stack.create(template, {}) == "ROLLBACK_COMPLETE"
+    failed = next(e for e in stack.events if e.status == "CREATE_FAILED")
+    assert failed.reason == (
+        "Properties validation failed for resource ReplicationSet with message: "
+        "#: required key [ServiceToken] not found"
+    )
+    assert control.call_counts() == {}
+
+
+def test_a_rollback_whose_delete_fails_ends_rollback_failed(
+    new_stack: Callable[[str], Stack],
+) -> None:
+    # The set is made with deletion protection, then a later resource fails: the rollback's
+    # Delete of the set is refused, as CloudFormation would see it.
+    broken = (
+        "  Broken:\n"
+        "    Type: Custom::Broken\n"
+        "    DependsOn: ReplicationSet\n"
+        "    Properties:\n"
+        "      Nothing: here\n"
+    )
+    template = example("replication-set.yaml").replace("\nOutputs:\n", f"{broken}\nOutputs:\n", 1)
+    stack = new_stack("stuck")
+    parameters = {"SecondaryKeyArn": kms_key("us-west-2"), "DeletionProtected": "true"}
+    status = stack.create(template, parameters)
+    assert status == "ROLLBACK_FAILED"
+    assert statuses(stack.events, "ReplicationSet")[-1] == "DELETE_FAILED"
+    assert (
+        stack.events[-1].reason == "The following resource(s) failed to delete: [ReplicationSet]."
+    )
+    assert control.replication_set_arns() == [stack.resources["ReplicationSet"].physical_id]
