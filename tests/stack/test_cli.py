@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.stack.conftest import EXAMPLES
@@ -158,3 +159,55 @@ def test_the_emulators_own_help_lists_its_commands() -> None:
     for command in ("serve", "stack", "invoke", "demo"):
         assert f"\n  {command} " in done.stdout
     assert "Command line:" not in done.stdout
+
+
+def test_a_custom_resource_without_a_service_token_fails_the_command(tmp_path: Path) -> None:
+    template = tmp_path / "no-token.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  ReplicationSet:\n"
+        "    Type: Custom::IncidentReplicationSet\n"
+        "    Properties:\n"
+        "      Regions: [{RegionName: us-east-1}]\n"
+    )
+    done = stack(None, "deploy", str(template))
+    assert done.returncode == 1
+    assert (
+        "CREATE_FAILED                                Properties validation failed for resource "
+        "ReplicationSet with message: #: required key [ServiceToken] not found" in done.stdout
+    )
+    assert done.stdout.rstrip().endswith("ROLLBACK_COMPLETE")
+
+
+def test_a_rollback_that_cannot_delete_ends_rollback_failed_and_exit_1(
+    server: str, tmp_path: Path
+) -> None:
+    template = (
+        (EXAMPLES / "replication-set.yaml")
+        .read_text()
+        .replace(
+            "\nOutputs:\n",
+            "  Broken:\n    Type: Custom::Broken\n    DependsOn: ReplicationSet\n"
+            "    Properties:\n      Nothing: here\n\nOutputs:\n",
+            1,
+        )
+    )
+    path = tmp_path / "stuck.yaml"
+    path.write_text(template)
+    kms = boto3.client("kms", region_name="us-west-2", endpoint_url=server)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    done = stack(
+        server,
+        "deploy",
+        str(path),
+        "--stack-name",
+        "stuck",
+        "--param",
+        f"SecondaryKeyArn={key}",
+        "--param",
+        "DeletionProtected=true",
+    )
+    assert done.returncode == 1
+    last = done.stdout.rstrip().splitlines()[-1]
+    assert "ROLLBACK_FAILED" in last
+    assert last.endswith("The following resource(s) failed to delete: [ReplicationSet].")
