@@ -5,7 +5,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -30,8 +30,7 @@ def _config() -> Any:
     return Config(retries=retries, connect_timeout=5, read_timeout=10)
 
 
-@cache
-def default_incidents() -> IncidentsApi:
+def incidents_from_environment() -> IncidentsApi:
     """Incident Manager through one client per Region, each built on first use."""
     import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
 
@@ -42,8 +41,7 @@ def default_incidents() -> IncidentsApi:
     )
 
 
-@cache
-def default_kms() -> KmsApi:
+def kms_from_environment() -> KmsApi:
     import boto3  # noqa: PLC0415
 
     session, config = boto3.session.Session(), _config()
@@ -68,10 +66,14 @@ def invoke_self(event: Event, context: LambdaContext) -> None:
 
 @dataclass
 class Runtime:
-    """The outside world the handler touches; tests and the local runner swap parts of it."""
+    """The outside world the handler touches. ``provider.app.make_handler`` builds a handler
+    from one; tests, the local runner and the benchmarks build theirs with parts replaced.
+    Clients are built on the first request that needs them, once per runtime."""
 
-    incidents: Callable[[], IncidentsApi] = default_incidents
-    kms: Callable[[], KmsApi] = default_kms
+    incidents: Callable[[], IncidentsApi] = field(
+        default_factory=lambda: cache(incidents_from_environment)
+    )
+    kms: Callable[[], KmsApi] = field(default_factory=lambda: cache(kms_from_environment))
     continue_later: Callable[[Event, LambdaContext], None] = invoke_self
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

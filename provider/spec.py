@@ -64,7 +64,6 @@ class ReplicationSetSpec:
     deletion_protected: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     adopt_existing: bool = False
-    service_timeout: int | None = None
 
     @property
     def uses_customer_keys(self) -> bool:
@@ -118,9 +117,11 @@ def parse_spec(properties: object, home_region: str) -> ReplicationSetSpec:
     deletion_protected = _boolean(properties, "DeletionProtected", problems)
     tags = _tags(properties.get("Tags"), problems)
     adopt_existing = _boolean(properties, "AdoptExisting", problems)
-    service_timeout = _service_timeout(properties.get("ServiceTimeout"), problems)
+    timeout = properties.get("ServiceTimeout")
+    if timeout is not None and service_timeout(timeout) is None:
+        problems.add("ServiceTimeout", f"expected whole seconds from 1 to 3600, got {timeout!r}")
     problems.raise_any()
-    return ReplicationSetSpec(regions, deletion_protected, tags, adopt_existing, service_timeout)
+    return ReplicationSetSpec(regions, deletion_protected, tags, adopt_existing)
 
 
 def _kind(value: object) -> str:
@@ -271,14 +272,11 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
     return tags
 
 
-def _service_timeout(value: object, problems: _Problems) -> int | None:
-    if value is None:
-        return None
+def service_timeout(value: object) -> int | None:
+    """CloudFormation's ServiceTimeout (whole seconds, 1 to 3600, a number or its string), or
+    None when absent or not one: the one reading of it, for validation and for the deadline."""
     try:
         seconds = int(str(value))
     except ValueError:
-        seconds = 0
-    if not 1 <= seconds <= 3600:
-        problems.add("ServiceTimeout", f"expected whole seconds from 1 to 3600, got {value!r}")
         return None
-    return seconds
+    return seconds if 1 <= seconds <= 3600 else None

@@ -8,13 +8,13 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import Any, TextIO, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provider import app
-from provider.runtime import Runtime, default_incidents, default_kms
+from provider.app import make_handler
+from provider.runtime import Runtime
 from provider.settings import settings
 
 from .engine import Invoke
@@ -36,21 +36,19 @@ def provider_host(
     os.environ.update(lambda_environment)
     log_handler = cast(logging.StreamHandler[TextIO], app.logger.registered_handler)
     saved_stream = log_handler.setStream(logs) if logs else None
-    saved_runtime, saved_origins = app.RUNTIME, os.environ.get("PROVIDER_RESPONSE_ORIGINS")
+    saved_origins = os.environ.get("PROVIDER_RESPONSE_ORIGINS")
     os.environ["PROVIDER_RESPONSE_ORIGINS"] = endpoint.origin
     settings.cache_clear()
-    app.RUNTIME = Runtime(
-        # a client of this host's own, built under the environment the host sets up
-        incidents=cache(default_incidents.__wrapped__),
-        kms=cache(default_kms.__wrapped__),
-        continue_later=lambda event, context: continuations.append(event),
+    # clients of this host's own, built under the environment the host sets up
+    handler = make_handler(
+        Runtime(continue_later=lambda event, context: continuations.append(event))
     )
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         pending = [event]
         while pending:
             context = cast(LambdaContext, FakeContext(RealClock(), timeout_seconds))
-            app.lambda_handler(pending.pop(0), context)
+            handler(pending.pop(0), context)
             pending += continuations
             continuations.clear()
         answers = endpoint.for_request(event["RequestId"])
@@ -67,7 +65,6 @@ def provider_host(
     finally:
         if saved_stream is not None:
             log_handler.setStream(saved_stream)
-        app.RUNTIME = saved_runtime
         for name, value in {
             **saved_environment,
             "PROVIDER_RESPONSE_ORIGINS": saved_origins,

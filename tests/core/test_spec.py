@@ -38,7 +38,6 @@ def test_full_properties_parse_into_the_spec() -> None:
         deletion_protected=True,
         tags={"team": "sre", "cost": "42"},
         adopt_existing=False,
-        service_timeout=600,
     )
 
 

@@ -24,6 +24,7 @@ from emulator.stack.protocol import (
 )
 from emulator.stack.tls import TlsFiles, make_tls_files
 from provider import app
+from provider.app import Handler, make_handler
 from provider.incidents import IncidentsApi
 from provider.kms import KmsApi
 from provider.runtime import Runtime
@@ -51,11 +52,17 @@ class Stack:
 
     endpoint: ResponseEndpoint
     clock: FakeClock
+    runtime: Runtime = field(default_factory=Runtime)
+    handler: Handler = field(init=False)
     timeout_seconds: float = 900
     continuations: list[dict[str, Any]] = field(default_factory=list)
     invocations: int = 0
     #: Lambda refuses the provider's self-invoke (e.g. lambda:InvokeFunction denied)
     refuse_self_invoke: bool = False
+
+    def __post_init__(self) -> None:
+        self.runtime.continue_later = self.continue_later
+        self.handler = make_handler(self.runtime)
 
     def continue_later(self, event: dict[str, Any], context: Any) -> None:
         """The provider's asynchronous self-invoke: queued, as Lambda queues it."""
@@ -71,9 +78,7 @@ class Stack:
     def invoke(self, event: Any) -> None:
         """One invocation, as Lambda makes it; continuations it starts are queued, not run."""
         self.invocations += 1
-        app.lambda_handler(
-            event, cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds))
-        )
+        self.handler(event, cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds)))
 
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the handler (and any continuation it starts); return the one response."""
@@ -141,18 +146,10 @@ def stack(
         HOME,
     )
     kms = KmsApi(cache(lambda region: boto3.client("kms", region_name=region, config=config)))
-    running = Stack(endpoint, clock)
-    monkeypatch.setattr(
-        app,
-        "RUNTIME",
-        Runtime(
-            incidents=lambda: incidents,
-            kms=lambda: kms,
-            continue_later=running.continue_later,
-            clock=clock.time,
-            sleep=clock.sleep,
-        ),
+    runtime = Runtime(
+        incidents=lambda: incidents, kms=lambda: kms, clock=clock.time, sleep=clock.sleep
     )
+    running = Stack(endpoint, clock, runtime)
     endpoint.deliveries.clear()
     endpoint.failures.clear()
     endpoint.attempts = 0

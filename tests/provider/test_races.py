@@ -3,7 +3,7 @@
 from typing import Any
 
 from emulator import control
-from provider.continuation import KEY as CONTINUATION
+from provider.request import CONTINUATION
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 

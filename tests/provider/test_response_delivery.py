@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from emulator.stack.protocol import SECRET_QUERY, response_endpoint
-from provider import app
 from provider.responder import allowed
 from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack
@@ -67,7 +66,7 @@ def test_refused_connections_are_retried_until_the_endpoint_listens(
                 late["endpoint"] = later.enter_context(response_endpoint(port))
                 listening.set()
 
-        monkeypatch.setattr(app.RUNTIME, "sleep", sleep)
+        monkeypatch.setattr(stack.runtime, "sleep", sleep)
         event = stack.event("Create", ONE_REGION)
         event["ResponseURL"] = event["ResponseURL"].replace(
             stack.endpoint.origin, f"http://127.0.0.1:{port}"
@@ -134,7 +133,8 @@ def test_an_explicitly_allowed_origin_is_accepted() -> None:
 def test_an_invocation_answers_once_even_when_crhelpers_timer_answered_first(stack: Stack) -> None:
     event = stack.event("Create", {"Regions": []})
     stack.invoke(event)
-    provider = app.helper()
+    provider = stack.handler.provider
+    assert provider is not None
     provider._send("FAILED", "Execution timed out")  # what crhelper's timer would send late
     answers = stack.endpoint.for_request(event["RequestId"])
     assert [a["Status"] for a in answers] == ["FAILED"]

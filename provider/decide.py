@@ -1,0 +1,133 @@
+"""From a request to its outcome: the lifecycle step, and what a failure must still do.
+
+No crhelper and no HTTP here: :func:`decide` returns a :class:`~provider.outcome.Outcome` and
+the edge sends it. Reading top to bottom: validate and resolve, run the lifecycle step; on
+running out of Lambda time, continue in a new invocation; on failure, never lose a set this
+request created.
+"""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from . import continuation, lifecycle, responder
+from .errors import Handoff, ProviderError
+from .keys import Keys
+from .outcome import Failed, HandedOff, Outcome, Succeeded
+from .request import Request
+from .runtime import Runtime
+from .settings import SERVICE
+from .spec import parse_spec
+from .waiter import Budget
+
+log = Logger(service=SERVICE, child=True)
+
+
+def decide(
+    request: Request, runtime: Runtime, context: LambdaContext, progress: lifecycle.Progress
+) -> Outcome:
+    """Carry out ``request`` and say how it ended: SUCCESS, FAILED, or handed off."""
+    budget = continuation.budget(
+        request, context.get_remaining_time_in_millis, runtime.clock, runtime.sleep
+    )
+    try:
+        physical_id = _step(request, runtime, budget, progress)
+    except Handoff:
+        try:
+            return _hand_off(request, runtime, context, budget.deadline, progress)
+        except Exception as error:
+            log.exception("could not start the continuation")
+            failure = ProviderError(
+                responder.redact_text(f"Could not continue in a new invocation: {error}")
+            )
+    except ProviderError as error:
+        failure = error
+    except Exception as error:
+        log.exception("unexpected error")
+        reason = f"Internal error ({type(error).__name__}): {error}; see the provider's logs"
+        failure = ProviderError(responder.redact_text(reason))
+    else:
+        log.info("request succeeded", extra={"physical_id": physical_id})
+        data = {} if request.request_type == "Delete" else {"Arn": physical_id}
+        return Succeeded(physical_id, data)
+    return _failed(request, runtime, failure, progress, budget)
+
+
+def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
+    """The lifecycle step the request asks for; the physical ID to answer with."""
+    api = runtime.incidents()
+    names = lifecycle.Names(request.stack_name, request.identity.logical_id)
+    if request.request_type == "Delete":  # properties are not checked: Delete must go through
+        lifecycle.delete(api, request.physical_id, budget, names, request.named_regions)
+        return request.physical_id
+    keys = Keys(runtime.kms().describe)
+    spec = keys.resolve(parse_spec(request.properties, api.home))
+    token = request.identity.request_id
+    if request.request_type == "Create":
+        return lifecycle.create(api, keys, spec, token, budget, progress=progress)
+    return lifecycle.update(
+        api,
+        keys,
+        spec,
+        request.physical_id,
+        token=token,
+        budget=budget,
+        names=names,
+        hints=request.named_regions,
+        progress=progress,
+    )
+
+
+def _failed(
+    request: Request,
+    runtime: Runtime,
+    failure: ProviderError,
+    progress: lifecycle.Progress,
+    budget: Budget,
+) -> Failed:
+    """FAILED, never losing a set this request created.
+
+    A Create answers with the set's ARN, so that CloudFormation's rollback Delete removes it.
+    An Update that re-created a set deleted outside the stack cannot hand it over: CloudFormation
+    ignores the ID of a FAILED update and keeps the old one. That set is deleted here, within
+    the request's deadline, or the Reason says how to delete it.
+    """
+    reason, physical_id = failure.reason, failure.physical_id or progress.created
+    previous = request.physical_id
+    if request.request_type == "Update" and progress.created and progress.created != previous:
+        reason += _discard(runtime, progress.created, budget)
+        physical_id = previous
+    log.warning("request failed", extra={"reason": reason})
+    return Failed(reason, physical_id)
+
+
+def _discard(runtime: Runtime, arn: str, budget: Budget) -> str:
+    """Delete a set no stack will own; the sentence the Reason gets about it."""
+    api = runtime.incidents()
+    try:
+        lifecycle.discard(api, arn, budget)
+    except (ProviderError, Handoff) as error:
+        problem = error.reason if isinstance(error, ProviderError) else "Lambda time ran out"
+        log.error("could not delete the set this update created", extra={"arn": arn})
+        return (
+            f" This update created replication set {arn}, which no stack owns, and could not "
+            f"delete it ({problem}). Delete it: aws ssm-incidents update-deletion-protection "
+            f"--arn {arn} --no-deletion-protected --region {api.home}; aws ssm-incidents "
+            f"delete-replication-set --arn {arn} --region {api.home}"
+        )
+    return f" The replication set {arn} this update created was deleted: no stack would own it."
+
+
+def _hand_off(
+    request: Request,
+    runtime: Runtime,
+    context: LambdaContext,
+    deadline: float,
+    progress: lifecycle.Progress,
+) -> HandedOff:
+    next_event = continuation.carry(request, deadline, progress.created)
+    runtime.continue_later(next_event, context)
+    log.info(
+        "Lambda time is running out: continuing in a new invocation",
+        extra={"attempt": request.continuation.attempt + 1},
+    )
+    return HandedOff()
