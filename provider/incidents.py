@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceFailure
 from .plan import Action, AddRegion, RemoveRegion, SetDeletionProtection, TagSet, UntagSet
-from .spec import DEFAULT_KEY, ReplicationSetSpec
+from .spec import ReplicationSetSpec
 from .state import LiveRegion, LiveReplicationSet
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class IncidentsApi:
 
     def create(self, spec: ReplicationSetSpec, client_token: str) -> str:
         """Create the set (idempotent per token) and return its ARN; SetExists if one exists."""
-        regions = {r.name: {"sseKmsKeyId": r.service_key} for r in spec.regions}
+        regions = {r.name: {"sseKmsKeyId": service_key(r.kms_key)} for r in spec.regions}
         try:
             with _calling("CreateReplicationSet", expected=("ServiceQuotaExceededException",)):
                 kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
@@ -83,7 +83,7 @@ class IncidentsApi:
         client = self._client_for(action.via or self.home)
         match action:
             case AddRegion(name, kms_key):
-                key = kms_key or DEFAULT_KEY
+                key = service_key(kms_key)
                 with _calling("UpdateReplicationSet"):
                     client.update_replication_set(
                         arn=arn,
@@ -114,12 +114,24 @@ class IncidentsApi:
         return True
 
 
+#: How Incident Manager names the AWS owned key; the provider's own name for it is None.
+SERVICE_DEFAULT_KEY = "DefaultKey"
+
+
+def service_key(kms_key: str | None) -> str:
+    """The key as Incident Manager takes it: the customer managed key, or DefaultKey."""
+    return kms_key or SERVICE_DEFAULT_KEY
+
+
+def own_key(reported: str | None) -> str | None:
+    """The key Incident Manager reports, as the provider holds it: None for the AWS owned key."""
+    return None if reported in (None, SERVICE_DEFAULT_KEY) else reported
+
+
 def _live(arn: str, found: "ReplicationSetTypeDef") -> LiveReplicationSet:
     regions = {
         name: LiveRegion(
-            kms_key=None
-            if info.get("sseKmsKeyId", DEFAULT_KEY) == DEFAULT_KEY
-            else info["sseKmsKeyId"],
+            kms_key=own_key(info.get("sseKmsKeyId")),
             status=info["status"],
             status_message=info.get("statusMessage"),
             status_updated=info.get("statusUpdateDateTime"),

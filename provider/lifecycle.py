@@ -16,7 +16,6 @@ from .errors import (
     ProviderError,
     RemovalRefused,
     ServiceFailure,
-    SetFailed,
     Unreachable,
 )
 from .incidents import IncidentsApi, SetExists
@@ -24,7 +23,8 @@ from .keys import Keys
 from .plan import AddRegion, RemoveRegion, SetDeletionProtection, plan
 from .spec import ReplicationSetSpec, is_replication_set_arn
 from .state import LiveReplicationSet
-from .waiter import Budget, wait_for
+from .waiter import Budget
+from .waits import wait_active, wait_gone, wait_settled
 
 
 @dataclass(frozen=True)
@@ -139,8 +139,8 @@ def delete(
     if found is None:
         return
     region = found.region
-    live = found.live if found.live.settled else _wait_settled(api, physical_id, region, budget)
-    if live is None:  # a FAILED set is settled: it can still be deleted
+    live = found.live if found.live.settled else wait_settled(api, physical_id, region, budget)
+    if live is None:
         return
     if live.deletion_protected:
         raise DeletionProtected(
@@ -157,12 +157,7 @@ def delete(
 
 def _delete_and_wait(api: IncidentsApi, arn: str, region: str, budget: Budget) -> None:
     if api.delete(arn, region):
-        wait_for(
-            lambda: api.status(arn, region),
-            lambda now: now is None,
-            budget,
-            lambda now: f"replication set {arn} was still {_status(now)}",
-        )
+        wait_gone(api, arn, region, budget)
 
 
 def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
@@ -170,7 +165,7 @@ def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
     found = locate(api, arn, ())
     if found is None:
         return
-    live = found.live if found.live.settled else _wait_settled(api, arn, found.region, budget)
+    live = found.live if found.live.settled else wait_settled(api, arn, found.region, budget)
     if live is None:
         return
     if live.deletion_protected:
@@ -229,11 +224,13 @@ def converge(
     if found is not None and found.live.status == "ACTIVE":
         live: LiveReplicationSet | None = found.live
     else:
-        live = settled(api, arn, region, budget)
+        live = wait_active(api, arn, region, budget)
     if live is None:
         raise vanished
     tags = known_tags if known_tags is not None else api.tags(arn, region)
-    actions = plan(replace(live, tags=tags or {}), spec, api.home)
+    if tags is None:
+        raise vanished
+    actions = plan(replace(live, tags=tags), spec, api.home)
     keys.check((a.name, a.kms_key) for a in actions if isinstance(a, AddRegion))
     for action in actions:
         try:
@@ -243,7 +240,7 @@ def converge(
                 raise _removal_refused(arn, live, action.name, error, names) from error
             raise
         if isinstance(action, AddRegion | RemoveRegion):
-            now = settled(api, arn, action.via, budget)
+            now = wait_active(api, arn, action.via, budget)
             if now is None:
                 raise vanished
             live = now
@@ -269,26 +266,3 @@ def _removal_refused(
         f"{error.reason}. Incident Manager may refuse to remove a Region within 24 hours of "
         f"adding it.{retry}{skip}"
     )
-
-
-def settled(api: IncidentsApi, arn: str, region: str, budget: Budget) -> LiveReplicationSet | None:
-    """Wait until the set is ACTIVE (returned) or gone (None); FAILED raises SetFailed."""
-    live = _wait_settled(api, arn, region, budget)
-    if live is not None and live.status == "FAILED":
-        raise SetFailed(live.failure_summary())
-    return live
-
-
-def _wait_settled(
-    api: IncidentsApi, arn: str, region: str, budget: Budget
-) -> LiveReplicationSet | None:
-    return wait_for(
-        lambda: api.status(arn, region),
-        lambda found: found is None or found.settled,
-        budget,
-        lambda found: f"replication set {arn} was still {_status(found)}",
-    )
-
-
-def _status(found: LiveReplicationSet | None) -> str:
-    return found.status if found else "gone"

@@ -75,6 +75,8 @@ def plan(live: LiveReplicationSet, spec: ReplicationSetSpec, home: str) -> list[
             f"Regions: the replication set uses {have} and the template asks for {want}; "
             f"Incident Manager cannot switch a set between the two in place. {RECREATE_NOTE}"
         )
+    if live.tags is None:
+        raise ValueError("plan needs the live set's tags (ListTagsForResource)")
     first = via(set(live.regions), home)
     actions: list[Action] = list(tag_actions(live.tags, spec.tags, first))
     if live.deletion_protected and not spec.deletion_protected:

@@ -17,7 +17,7 @@ from .errors import InvalidProperties
 
 MAX_REGIONS = 3
 MAX_TAGS = 50
-DEFAULT_KEY = "DefaultKey"
+DEFAULT_KEY = "DefaultKey"  # what a template may write for the AWS owned key
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 # The service model's patterns as written: "+-/" is a range, so "," is allowed too.
 TAG_KEY = re.compile(r"^(?!aws:)[A-Za-z0-9 _=@:.+-/]+$")
@@ -51,11 +51,6 @@ def is_alias(key: str) -> bool:
 class RegionSpec:
     name: str
     kms_key: str | None = None  # None: the AWS owned key; else a key ARN, key ID or alias
-
-    @property
-    def service_key(self) -> str:
-        """The key as Incident Manager names it."""
-        return self.kms_key or DEFAULT_KEY
 
 
 @dataclass(frozen=True)

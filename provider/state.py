@@ -1,7 +1,7 @@
 """The replication set as Incident Manager reports it: plain data, read by the plan."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 SETTLED = frozenset({"ACTIVE", "FAILED"})
@@ -21,7 +21,7 @@ class LiveReplicationSet:
     status: str
     regions: Mapping[str, LiveRegion]
     deletion_protected: bool = False
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] | None = None  # None: not read (GetReplicationSet has no tags)
 
     @property
     def settled(self) -> bool:

@@ -175,3 +175,9 @@ def test_a_key_named_by_id_in_one_place_and_by_arn_in_the_other_is_the_same_key(
     key = "de6a2f4e-5d40-4443-ad82-1db179510a32"
     assert plan(live({HOME: arn}), spec({HOME: key}), HOME) == []
     assert plan(live({HOME: key}), spec({HOME: arn}), HOME) == []
+
+
+def test_a_set_read_without_its_tags_cannot_be_planned() -> None:
+    unread = LiveReplicationSet(ARN, "ACTIVE", {HOME: LiveRegion(None, "ACTIVE")})
+    with pytest.raises(ValueError, match="needs the live set's tags"):
+        plan(unread, spec({HOME: None}), HOME)  # never taken for "no tags"
