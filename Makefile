@@ -52,7 +52,7 @@ explore: $(STAMP)
 	LIFECYCLE_EXAMPLES=$${LIFECYCLE_EXAMPLES:-500} $(BIN)/pytest -p no:randomly tests/provider/test_lifecycle_machine.py
 
 demo: $(STAMP)
-	$(BIN)/python -m emulator demo
+	$(BIN)/python -m local_cloudformation demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
@@ -72,7 +72,7 @@ build-ProviderFunction:
 PORT ?= 5000
 # `make serve PORT=5001`; add ARGS=--access-log for a line per HTTP request.
 serve: $(STAMP)
-	$(BIN)/python -m emulator serve --port $(PORT) --transition-seconds 3 $(ARGS)
+	$(BIN)/python -m local_cloudformation serve --port $(PORT) --transition-seconds 3 $(ARGS)
 
 constraints-sam:
 	rm -rf $(SAM_VENV)

@@ -43,8 +43,8 @@ from moto import mock_aws
 
 import emulator  # noqa: F401
 from emulator import control
-from emulator.stack.host import provider_host
-from emulator.stack.protocol import (
+from local_cloudformation.host import provider_host
+from local_cloudformation.protocol import (
     FakeContext,
     RealClock,
     ResponseEndpoint,

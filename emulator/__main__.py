@@ -1,34 +1,16 @@
-"""The ssm-incidents emulator and the local stack tools, for development and tests.
+"""The ssm-incidents emulator for moto, for development and tests.
 
-  serve    moto plus ssm-incidents on 127.0.0.1 (the AWS CLI and SDKs use it with
-           --endpoint-url), keeping stacks for the stack command
-  stack    deploy, update, delete or describe a stack, as CloudFormation would
-  invoke   run the provider's handler on a CloudFormation event (no Docker, no AWS)
-  demo     the example stack's whole lifecycle, checked
+  serve    moto plus ssm-incidents on 127.0.0.1: the AWS CLI and SDKs use it with
+           --endpoint-url (python -m local_cloudformation serve adds kept stacks)
 
 Each command has its own --help."""
 
 import argparse
-import sys
 
 from . import server
-from .stack import cli as stack_cli
-from .stack import invoke as invoke_cli
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulator",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser(
-        "serve",
-        help="serve moto plus ssm-incidents on 127.0.0.1",
-        description="Serve every moto service plus ssm-incidents on one port, and keep stacks "
-        "for `python -m emulator stack --endpoint-url URL`. Stop with Ctrl-C.",
-    )
+def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
     serve.add_argument(
@@ -48,48 +30,29 @@ def main(argv: list[str] | None = None) -> None:
         help="refuse to remove a Region younger than this (assumed rule after the user "
         "guide's 24 hours; default 0: off)",
     )
-    stack = commands.add_parser(
-        "stack",
-        help="deploy, update, delete or describe a stack locally",
-        description=stack_cli.__doc__,
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    stack_cli.add_arguments(stack)
-    invoke = commands.add_parser(
-        "invoke",
-        help="run the provider's handler on a CloudFormation event",
-        description=invoke_cli.__doc__,
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve moto plus ssm-incidents on 127.0.0.1",
+        description="Serve every moto service plus ssm-incidents on one port. Stop with Ctrl-C.",
     )
-    invoke_cli.add_arguments(invoke)
-    demo = commands.add_parser(
-        "demo",
-        help="run the example stack's whole lifecycle",
-        description="Deploy, update, fail an update (and roll back), delete: the example "
-        "stack on a fresh in-process emulator. Exits 0 only if every step ends as expected.",
-    )
-    demo.add_argument(
-        "--transition-seconds",
-        type=float,
-        default=2.0,
-        help="how long each status transition lasts (default: 2)",
-    )
+    add_serve_arguments(serve)
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        server.serve_forever(
-            args.host,
-            args.port,
-            args.transition_seconds,
-            args.region_removal_min_age,
-            args.access_log,
-        )
-    elif args.command == "stack":
-        sys.exit(stack_cli.run(args))
-    elif args.command == "invoke":
-        sys.exit(invoke_cli.run(args))
-    elif args.command == "demo":
-        from .stack import demo as story  # noqa: PLC0415 - only this command needs it
-
-        sys.exit(story.run(args.transition_seconds))
+    server.serve_forever(
+        args.host,
+        args.port,
+        args.transition_seconds,
+        args.region_removal_min_age,
+        args.access_log,
+    )
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ from botocore.config import Config
 from botocore.retries.standard import ExponentialBackoff
 
 from emulator import control
-from emulator.stack.protocol import (
+from local_cloudformation.protocol import (
     FakeClock,
     FakeContext,
     ResponseEndpoint,
     make_event,
     response_endpoint,
 )
-from emulator.stack.tls import TlsFiles, make_tls_files
+from local_cloudformation.tls import TlsFiles, make_tls_files
 from provider import app
 from provider.app import Handler, make_handler
 from provider.incidents import IncidentsApi

@@ -11,7 +11,7 @@ from typing import Any, cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
-from emulator.stack.protocol import FakeContext, RealClock
+from local_cloudformation.protocol import FakeContext, RealClock
 
 
 class Recording(CfnResource):

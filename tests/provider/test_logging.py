@@ -1,7 +1,7 @@
 """Logs: JSON lines with the request's correlation keys, and never the presigned URL's query."""
 
 from emulator import control
-from emulator.stack.protocol import SECRET_QUERY
+from local_cloudformation.protocol import SECRET_QUERY
 from tests.provider.conftest import CapturedLogs, Stack
 from tests.provider.test_create import ONE_REGION
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from emulator.stack.protocol import SECRET_QUERY, response_endpoint
+from local_cloudformation.protocol import SECRET_QUERY, response_endpoint
 from provider.responder import allowed
 from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from emulator.stack.protocol import SECRET_QUERY
+from local_cloudformation.protocol import SECRET_QUERY
 from provider.app import RedactUrls
 from tests.conftest import SECRET_KEY, leaked_secrets
 from tests.provider.conftest import Stack

@@ -3,6 +3,7 @@
 import io
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import boto3
@@ -10,8 +11,9 @@ import pytest
 
 from emulator import control
 from emulator.server import EmulatorServer
-from emulator.stack.engine import Cloud, Stack, StackEvent
-from emulator.stack.local import local_cloud
+from local_cloudformation.engine import Cloud, Stack, StackEvent
+from local_cloudformation.local import local_cloud
+from local_cloudformation.serve import with_stacks
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -48,7 +50,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A kept emulator server (with stacks), as `make serve` runs it; its URL."""
     running = EmulatorServer().start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)  # the provider inside calls the server
-    running.with_stacks()
-    urllib.request.urlopen(urllib.request.Request(f"{running.url}/moto-api/reset", method="POST"))
-    yield running.url
+    with ExitStack() as resources:
+        with_stacks(running, resources)
+        reset = urllib.request.Request(f"{running.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset)
+        yield running.url
     running.stop()

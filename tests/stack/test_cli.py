@@ -16,7 +16,7 @@ ROOT = Path(__file__).parents[2]
 
 def stack(endpoint: str | None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    command = [sys.executable, "-m", "emulator", "stack", *args]
+    command = [sys.executable, "-m", "local_cloudformation", "stack", *args]
     if endpoint:
         command += ["--endpoint-url", endpoint]
     return subprocess.run(
@@ -75,7 +75,7 @@ def test_deploy_without_a_server_runs_in_process(tmp_path: Path) -> None:
     assert "in-process" in done.stdout and "CREATE_COMPLETE" in done.stdout
     refused = stack(None, "update", str(EXAMPLES / "with-response-plan.yaml"))
     assert refused.returncode == 2
-    assert "python -m emulator serve" in refused.stderr
+    assert "python -m local_cloudformation serve" in refused.stderr
 
 
 def test_deploy_of_an_existing_stack_updates_it_and_keeps_unset_parameters(server: str) -> None:
@@ -140,7 +140,7 @@ def test_a_param_without_a_value_is_refused() -> None:
 def test_each_command_has_its_own_help(command: str) -> None:
     done = stack(None, command, "--help")
     assert done.returncode == 0
-    assert done.stdout.startswith(f"usage: python -m emulator stack {command}")
+    assert done.stdout.startswith(f"usage: python -m local_cloudformation stack {command}")
     for part in ("--stack-name", "--endpoint-url", "AWS_ENDPOINT_URL", "exit codes:"):
         assert part in done.stdout
     assert ("--param" in done.stdout) is (command in ("deploy", "update"))
@@ -149,7 +149,7 @@ def test_each_command_has_its_own_help(command: str) -> None:
 
 def test_the_emulators_own_help_lists_its_commands() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "emulator", "--help"],
+        [sys.executable, "-m", "local_cloudformation", "--help"],
         check=False,
         capture_output=True,
         text=True,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from emulator.stack import demo
+from local_cloudformation import demo
 
 
 def test_demo_story_passes_every_step(capsys: pytest.CaptureFixture[str]) -> None:

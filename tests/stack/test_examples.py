@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from emulator import control
-from emulator.stack.engine import Stack
-from emulator.stack.template import TemplateError
+from local_cloudformation.engine import Stack
+from local_cloudformation.template import TemplateError
 from tests.stack.conftest import (
     EXAMPLES,
     example,

@@ -1,4 +1,4 @@
-"""`python -m emulator invoke`: a CloudFormation event through the real handler, no Docker."""
+"""`python -m local_cloudformation invoke`: an event through the real handler, no Docker."""
 
 import json
 import os
@@ -18,7 +18,7 @@ def invoke(*args: str, endpoint: str | None = None, stdin: str | None = None) ->
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
     return subprocess.run(
-        [sys.executable, "-m", "emulator", "invoke", *args],
+        [sys.executable, "-m", "local_cloudformation", "invoke", *args],
         capture_output=True,
         text=True,
         env=env,

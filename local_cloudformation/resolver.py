@@ -3,7 +3,8 @@
 moto's ``ResourceMap`` resolves parameters, conditions, mappings and the intrinsic functions
 (``clean_json``), and its models create AWS resources such as ``AWS::KMS::Key`` in moto's own
 backends. What it lacks is the custom resource lifecycle (moto 5.2 invokes a ``Custom::``
-resource only on Create, through a Lambda container): :mod:`emulator.stack.engine` drives that.
+resource only on Create, through a Lambda container): :mod:`local_cloudformation.engine`
+drives that.
 Here the map is told about each resource as the engine makes it, instead of creating resources
 lazily on first reference, so that every creation is an event the engine can show.
 """

@@ -1,7 +1,8 @@
-"""`python -m emulator stack deploy|update|delete|describe`: stack operations, events printed live.
+"""`python -m local_cloudformation stack deploy|update|delete|describe`: stack operations, with
+their events printed live.
 
 With ``--endpoint-url`` (or ``AWS_ENDPOINT_URL``) the operation runs in the emulator server
-(``python -m emulator serve``), which keeps the stack for the next command. Without one,
+(``python -m local_cloudformation serve``), which keeps the stack for the next command. Without one,
 ``deploy`` runs in this process on a fresh emulator, and the stack ends with the command.
 """
 
@@ -95,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action != "deploy":
         return refuse(
             "No emulator server to keep stacks between commands: start one with "
-            "'python -m emulator serve' and pass --endpoint-url (or set AWS_ENDPOINT_URL)."
+            "'python -m local_cloudformation serve' (or make serve) and pass --endpoint-url "
+            "(or set AWS_ENDPOINT_URL)."
         )
     return _in_process(request)
 
@@ -131,7 +133,7 @@ def _in_process(request: dict[str, object]) -> int:
     from .engine import Stack  # noqa: PLC0415
     from .local import local_cloud  # noqa: PLC0415
 
-    print("(in-process: this stack ends with the command; 'python -m emulator serve' keeps it)")
+    print("(in-process: this stack ends with the command; 'make serve' keeps stacks)")
     header()
     with mock_aws(), open(os.devnull, "w") as quiet, local_cloud(printer(), quiet) as cloud:
         stack = Stack(str(request["stack"]), cloud)

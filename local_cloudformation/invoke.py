@@ -1,8 +1,8 @@
-"""`python -m emulator invoke EVENT`: run the real handler on a CloudFormation event, locally.
+"""`python -m local_cloudformation invoke EVENT`: the real handler on a CloudFormation event.
 
 What ``sam local invoke -e EVENT`` does, without Docker and without AWS: the provider's
 ``lambda_handler`` runs in this process against the emulator (a fresh one, or the one
-``python -m emulator serve`` keeps, so that update and delete events can follow a create), its
+``make serve`` keeps, so that update and delete events can follow a create), its
 response goes to a local endpoint instead of CloudFormation's bucket, and the command prints
 that response and the replication set the emulator then holds.
 """
@@ -24,11 +24,12 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 FUNCTION = "ProviderFunction"  # the function's logical ID in template.yaml
 
 EPILOG = """examples:
-  python -m emulator invoke events/create.json
+  python -m local_cloudformation invoke events/create.json
   make serve &   # then, against the kept emulator, one event after another:
-  AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m emulator invoke events/create.json
-  AWS_ENDPOINT_URL=http://127.0.0.1:5000 python -m emulator invoke events/update-add-region.json
-  python -m emulator invoke - < events/create.json
+  export AWS_ENDPOINT_URL=http://127.0.0.1:5000
+  python -m local_cloudformation invoke events/create.json
+  python -m local_cloudformation invoke events/update-add-region.json
+  python -m local_cloudformation invoke - < events/create.json
 
 The sample ARN of an update or delete event is replaced by the emulator's replication set
 (the command says so); --physical-id names another.

@@ -20,7 +20,7 @@ from .engine import Stack
 from .local import local_cloud
 from .template import TemplateError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "examples" / "replication-set.yaml"
 LOGS = ROOT / "build" / "demo-provider.log"
 MISSING_KEY = "arn:aws:kms:us-east-2:123456789012:key/00000000-0000-0000-0000-000000000000"

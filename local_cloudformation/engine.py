@@ -4,7 +4,7 @@ Create (with ROLLBACK on failure), update (with UPDATE_ROLLBACK on failure, and 
 phase that deletes replaced and removed resources) and delete, each emitting the events the
 CloudFormation console shows. Custom resources get real-shaped events through ``invoke`` and
 their answer is what the provider PUT to the ResponseURL; AWS resources go to moto through
-:mod:`emulator.stack.resolver`. Only what a consumer stack of this provider meets is modelled:
+:mod:`local_cloudformation.resolver`. Only what a consumer stack of this provider meets is modelled:
 no change sets, no nested stacks, no transforms, one resource at a time.
 """
 
