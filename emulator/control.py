@@ -15,18 +15,31 @@ This is the one sanctioned way for tests to reach past boto3 into the emulator::
 State lives in the account's backend, so ``mock_aws()`` starts every test from a clean slate.
 """
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import boto3
 from botocore.loaders import create_loader
+from moto.core.exceptions import ServiceException
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.utils import utcnow
 
-from .ssmincidents.exceptions import INJECTABLE
-from .ssmincidents.models import SsmIncidentsBackend, ssmincidents_backends
+from .ssmincidents.exceptions import (
+    AccessDeniedException,
+    ConflictException,
+    InternalServerException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    ValidationException,
+)
+from .ssmincidents.models import SsmIncidentsBackend, Transition, ssmincidents_backends
 from .ssmincidents.responses import declared_errors
 
 #: The calls that change a replication set; the rest only read.
@@ -53,6 +66,82 @@ def backend(account_id: str = DEFAULT_ACCOUNT_ID, partition: str = "aws") -> Ssm
     return found
 
 
+#: The errors a test may inject, by code.
+INJECTABLE: dict[str, type[ServiceException]] = {
+    cls.code: cls
+    for cls in (
+        ValidationException,
+        ConflictException,
+        ResourceNotFoundException,
+        ServiceQuotaExceededException,
+        ThrottlingException,
+        AccessDeniedException,
+        InternalServerException,
+    )
+}
+
+
+@dataclass
+class Fault:
+    code: str
+    message: str | None
+    remaining: int
+    skip: int = 0  # calls to let through before failing
+
+
+@dataclass
+class Controls:
+    """A backend's test machinery, kept out of it: attached through its extension points
+    (``start_call`` hooks, its clock, the outcome of a transition)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    counting: bool = True
+    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    clock_offset: float = 0.0
+    failing_message: str | None = None
+
+    def on_call(self, operation: str) -> None:
+        """Count the call, then raise the fault injected for it, if any."""
+        if self.counting:
+            self.calls[operation] += 1
+        queue = self.faults.get(operation)
+        if not queue:
+            return
+        fault = queue[0]
+        if fault.skip > 0:
+            fault.skip -= 1
+            return
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.popleft()
+        cls: Any = INJECTABLE[fault.code]
+        raise cls(fault.message or f"Injected {fault.code} for {operation}")
+
+    def now(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.clock_offset)
+
+    def failure(self, transition: Transition) -> str | None:
+        message, self.failing_message = self.failing_message, None
+        return message
+
+
+_CONTROLS: "WeakKeyDictionary[SsmIncidentsBackend, Controls]" = WeakKeyDictionary()
+
+
+def _attach(found: SsmIncidentsBackend) -> None:
+    controls = _CONTROLS[found] = Controls()
+    found.before_call.append(controls.on_call)
+    found.clock = controls.now
+    found.failure_for = controls.failure
+
+
+SsmIncidentsBackend.observers.append(_attach)
+
+
+def controls(account_id: str = DEFAULT_ACCOUNT_ID) -> Controls:
+    return _CONTROLS[backend(account_id)]
+
+
 def inject_fault(
     operation: str,
     code: str,
@@ -75,12 +164,17 @@ def inject_fault(
         )
     if count < 1 or after < 0:
         raise ValueError("count must be at least 1 and after not negative")
-    backend(account_id).inject_fault(operation, code, count, message, after)
+    faults = controls(account_id).faults
+    faults.setdefault(operation, deque()).append(Fault(code, message, count, after))
+
+
+def clear_faults(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    controls(account_id).faults.clear()
 
 
 def fail_next_transition(message: str, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
     """Make the next creation or added region end in status FAILED with ``message``."""
-    backend(account_id).failing_transition_message = message
+    controls(account_id).failing_message = message
 
 
 def set_transition_seconds(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
@@ -104,12 +198,12 @@ def set_region_removal_min_age(seconds: float, *, account_id: str = DEFAULT_ACCO
 
 def advance_clock(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
     """Move the emulator's clock forward, so pending transitions complete without waiting."""
-    backend(account_id).clock_offset += seconds
+    controls(account_id).clock_offset += seconds
 
 
 def call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
     """How many times each operation was called (a copy)."""
-    return Counter(backend(account_id).calls)
+    return Counter(controls(account_id).calls)
 
 
 def mutating_calls(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
@@ -119,13 +213,13 @@ def mutating_calls(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
 
 
 def reset_call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    backend(account_id).calls.clear()
+    controls(account_id).calls.clear()
 
 
 @contextmanager
 def uncounted(account_id: str = DEFAULT_ACCOUNT_ID) -> Iterator[None]:
     """Calls made inside (a test's or the demo's own checks) are left out of call_counts()."""
-    found = backend(account_id)
+    found = controls(account_id)
     found.counting = False
     try:
         yield

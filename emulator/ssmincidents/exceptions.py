@@ -5,8 +5,6 @@ Each class carries the error code botocore matches on; the HTTP status and the e
 serializes the exception.
 """
 
-from typing import Any
-
 from moto.core.exceptions import ServiceException
 
 SERVICE_CODE = "ssm-incidents"
@@ -52,24 +50,3 @@ class AccessDeniedException(ServiceException):
 
 class InternalServerException(ServiceException):
     code = "InternalServerException"
-
-
-#: The errors a test may inject, by code (see :mod:`emulator.control`).
-INJECTABLE: dict[str, type[ServiceException]] = {
-    cls.code: cls
-    for cls in (
-        ValidationException,
-        ConflictException,
-        ResourceNotFoundException,
-        ServiceQuotaExceededException,
-        ThrottlingException,
-        AccessDeniedException,
-        InternalServerException,
-    )
-}
-
-
-def injected(code: str, message: str | None, operation: str) -> ServiceException:
-    """Build the exception a fault injection asked for."""
-    cls: Any = INJECTABLE[code]
-    return cls(message or f"Injected {code} for {operation}")  # type: ignore[no-any-return]

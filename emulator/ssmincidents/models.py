@@ -14,17 +14,19 @@ emulator needs no background thread; ``advance_clock`` moves that clock for test
 
 import json
 import os
-from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from uuid import uuid4
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
-from moto.core.exceptions import JsonRESTError
+from moto.core.exceptions import InvalidToken, JsonRESTError
+from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
+from moto.moto_api._internal import mock_random
+from moto.utilities.paginator import paginate
+from moto.utilities.tagging_service import TaggingService
 from moto.utilities.utils import PARTITION_NAMES
 
 from . import validation
@@ -33,7 +35,6 @@ from .exceptions import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ValidationException,
-    injected,
 )
 
 DEFAULT_KEY = "DefaultKey"
@@ -46,6 +47,15 @@ REMOVAL_MIN_AGE_ENV = "SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS"
 MAX_REGIONS = 3
 #: A resource holds at most 50 tags (API reference, TagResource and the TagMap shape).
 MAX_TAGS = 50
+#: ListReplicationSets pages with moto's paginator (the model: maxResults 1 to 100).
+PAGINATION_MODEL = {
+    "_list_replication_sets": {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": 100,
+        "unique_attribute": "arn",
+    }
+}
 
 
 @dataclass
@@ -72,18 +82,13 @@ class Replica:
 
 @dataclass
 class Transition:
-    """A status change that completes when the backend's clock reaches ``due``."""
+    """A status change that ends when the backend's clock reaches ``due``: ``succeed``, or,
+    for a creation or an added Region, ``fail`` with the status message (a key that KMS stops
+    allowing, for instance)."""
 
     due: datetime
-    complete: Callable[[], None]
-
-
-@dataclass
-class Fault:
-    code: str
-    message: str | None
-    remaining: int
-    skip: int = 0  # calls to let through before failing
+    succeed: Callable[[], None]
+    fail: Callable[[str], None] | None = None
 
 
 class ReplicationSet(BaseModel):
@@ -96,7 +101,6 @@ class ReplicationSet(BaseModel):
         self.deletion_protected = False
         self.status = "CREATING"
         self.replicas: dict[str, Replica] = {}
-        self.tags: dict[str, str] = {}
         self.pending: Transition | None = None
 
     def touch(self, caller: str, now: datetime) -> None:
@@ -119,52 +123,54 @@ class ReplicationSet(BaseModel):
 class SsmIncidentsBackend(BaseBackend):
     """One account's Incident Manager replication set, within one partition."""
 
+    #: Called with each new backend: how test controls attach themselves (emulator.control).
+    observers: ClassVar[list[Callable[["SsmIncidentsBackend"], None]]] = []
+
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.replication_set: ReplicationSet | None = None
         self.client_tokens: dict[str, tuple[str, str]] = {}
+        self.tagger = TaggingService(key_name="key", value_name="value")
         self.transition_seconds = float(os.environ.get(TRANSITION_SECONDS_ENV, "0"))
         self.removal_min_age_seconds = float(os.environ.get(REMOVAL_MIN_AGE_ENV, "0"))
-        self.clock_offset = 0.0
-        self.faults: dict[str, deque[Fault]] = {}
-        self.failing_transition_message: str | None = None
-        self.calls: Counter[str] = Counter()
-        self.counting = True
-
-    # -- clock, calls and faults -------------------------------------------------------------
+        # Extension points, for tests (emulator.control sets them; a moto user never needs to):
+        self.clock: Callable[[], datetime] = utcnow
+        self.before_call: list[Callable[[str], None]] = []  # run as each operation starts
+        self.failure_for: Callable[[Transition], str | None] = lambda transition: None
+        for observe in self.observers:
+            observe(self)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+        return self.clock()
 
     @property
     def caller(self) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:root"
 
-    def observe(self, operation: str) -> None:
-        """Count a call, then raise the fault injected for it, if any."""
-        if self.counting:
-            self.calls[operation] += 1
-        queue = self.faults.get(operation)
-        if not queue:
-            return
-        fault = queue[0]
-        if fault.skip > 0:
-            fault.skip -= 1
-            return
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.popleft()
-        raise injected(fault.code, fault.message, operation)
+    def start_call(self, operation: str) -> None:
+        """Where every operation enters the backend (responses.py calls it first)."""
+        for hook in self.before_call:
+            hook(operation)
 
     def settle(self) -> None:
-        """Apply a transition whose time has come."""
+        """End a transition whose time has come."""
         current = self.replication_set
         if current and current.pending and self.now() >= current.pending.due:
             transition, current.pending = current.pending, None
-            transition.complete()
+            failure = self.failure_for(transition) if transition.fail else None
+            if failure and transition.fail:
+                transition.fail(failure)
+            else:
+                transition.succeed()
 
-    def _schedule(self, rs: ReplicationSet, complete: Callable[[], None]) -> None:
-        rs.pending = Transition(self.now() + timedelta(seconds=self.transition_seconds), complete)
+    def _schedule(
+        self,
+        rs: ReplicationSet,
+        succeed: Callable[[], None],
+        fail: Callable[[str], None] | None = None,
+    ) -> None:
+        due = self.now() + timedelta(seconds=self.transition_seconds)
+        rs.pending = Transition(due, succeed, fail)
         self.settle()
 
     def _begin_change(self, rs: ReplicationSet, status: str) -> datetime:
@@ -173,10 +179,6 @@ class SsmIncidentsBackend(BaseBackend):
         rs.status = status
         rs.touch(self.caller, now)
         return now
-
-    def _take_failure(self) -> str | None:
-        message, self.failing_transition_message = self.failing_transition_message, None
-        return message
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -300,23 +302,22 @@ class SsmIncidentsBackend(BaseBackend):
         self._check_one_key_kind(keys, "regions")
 
         now = self.now()
-        arn = f"arn:{self.partition}:ssm-incidents::{self.account_id}:replication-set/{uuid4()}"
+        set_id = mock_random.uuid4()
+        arn = f"arn:{self.partition}:ssm-incidents::{self.account_id}:replication-set/{set_id}"
         rs = ReplicationSet(arn, self.caller, now)
         rs.replicas = {name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()}
-        rs.tags = dict(tags or {})
+        self.tagger.tag_resource(arn, [{"key": k, "value": v} for k, v in (tags or {}).items()])
         self.replication_set = rs
         if client_token:
             self.client_tokens[client_token] = (fingerprint, arn)
-        failure = self._take_failure()
 
-        def finish() -> None:
-            status = "FAILED" if failure else "ACTIVE"
+        def end(status: str, message: str | None = None) -> None:
             rs.status = status
             for replica in rs.replicas.values():
-                replica.status, replica.status_message = status, failure
+                replica.status, replica.status_message = status, message
                 replica.status_update_time = self.now()
 
-        self._schedule(rs, finish)
+        self._schedule(rs, lambda: end("ACTIVE"), lambda message: end("FAILED", message))
         return arn
 
     def get_replication_set(self, region: str, arn: str) -> ReplicationSet:
@@ -324,16 +325,17 @@ class SsmIncidentsBackend(BaseBackend):
 
     def list_replication_sets(
         self, max_results: int | None, next_token: str | None
-    ) -> tuple[list[str], str | None]:
+    ) -> tuple[list[ReplicationSet], str | None]:
         """Answers from any Region: the set is the account's, whichever Regions it is in."""
-        self.settle()
-        arns = [self.replication_set.arn] if self.replication_set else []
         try:
-            start = int(next_token) if next_token else 0
-        except ValueError:
+            return self._list_replication_sets(max_results=max_results, next_token=next_token)
+        except InvalidToken:
             raise ValidationException(f"Invalid nextToken: {next_token}") from None
-        stop = start + (max_results or 100)
-        return arns[start:stop], (str(stop) if stop < len(arns) else None)
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def _list_replication_sets(self) -> list[ReplicationSet]:
+        self.settle()
+        return [self.replication_set] if self.replication_set else []
 
     def update_replication_set(
         self, region: str, arn: str, actions: list[Mapping[str, Any]]
@@ -362,14 +364,13 @@ class SsmIncidentsBackend(BaseBackend):
         now = self._begin_change(rs, "UPDATING")
         replica = Replica(name, key, "CREATING", now, now)
         rs.replicas[name] = replica
-        failure = self._take_failure()
 
-        def finish() -> None:
-            rs.status = "FAILED" if failure else "ACTIVE"
-            replica.status, replica.status_message = rs.status, failure
+        def end(status: str, message: str | None = None) -> None:
+            rs.status = status
+            replica.status, replica.status_message = status, message
             replica.status_update_time = self.now()
 
-        self._schedule(rs, finish)
+        self._schedule(rs, lambda: end("ACTIVE"), lambda message: end("FAILED", message))
 
     def _delete_region(self, rs: ReplicationSet, delete: Mapping[str, str]) -> None:
         name = delete["regionName"]
@@ -416,34 +417,27 @@ class SsmIncidentsBackend(BaseBackend):
 
         def finish() -> None:
             self.replication_set = None
+            self.tagger.delete_all_tags_for_resource(rs.arn)
             self.client_tokens = {t: v for t, v in self.client_tokens.items() if v[1] != rs.arn}
 
         self._schedule(rs, finish)
 
     def tag_resource(self, region: str, arn: str, tags: Mapping[str, str]) -> None:
         rs = self._find_active(arn, region)
-        merged = {**rs.tags, **tags}
+        merged = {**self.tagger.get_tag_dict_for_resource(rs.arn), **tags}
         if len(merged) > MAX_TAGS:
             raise ServiceQuotaExceededException(
                 f"A resource can have at most {MAX_TAGS} tags; "
                 f"this request would make {len(merged)}"
             )
-        rs.tags = merged
+        self.tagger.tag_resource(rs.arn, [{"key": k, "value": v} for k, v in tags.items()])
 
     def untag_resource(self, region: str, arn: str, tag_keys: list[str]) -> None:
         rs = self._find_active(arn, region)
-        for key in tag_keys:
-            rs.tags.pop(key, None)
+        self.tagger.untag_resource_using_names(rs.arn, tag_keys)
 
     def list_tags_for_resource(self, region: str, arn: str) -> dict[str, str]:
-        return dict(self._find(arn, region).tags)
-
-    # -- fault injection (see emulator.control) -----------------------------------------------
-
-    def inject_fault(
-        self, operation: str, code: str, count: int, message: str | None, after: int = 0
-    ) -> None:
-        self.faults.setdefault(operation, deque()).append(Fault(code, message, count, after))
+        return self.tagger.get_tag_dict_for_resource(self._find(arn, region).arn)
 
 
 ssmincidents_backends = BackendDict(

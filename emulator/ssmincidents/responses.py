@@ -60,13 +60,13 @@ class SsmIncidentsResponse(BaseResponse):
         return super().serialized(action_result)
 
     def _begin(self) -> SsmIncidentsBackend:
-        """The account's backend, after counting this call, raising any injected fault and
-        checking the input against the service model."""
+        """The account's backend, once the call has started there (hooks of the test
+        controls) and its input was checked against the service model."""
         backend: SsmIncidentsBackend = ssmincidents_backends[self.current_account][
             get_partition(self.region)
         ]
         operation = self._get_action()
-        backend.observe(operation)
+        backend.start_call(operation)
         validation.check_input(operation, self._sent_params(operation))
         return backend
 
@@ -96,10 +96,10 @@ class SsmIncidentsResponse(BaseResponse):
         return ActionResult({"replicationSet": rs.to_dict()})
 
     def list_replication_sets(self) -> ActionResult:
-        arns, next_token = self._begin().list_replication_sets(
+        sets, next_token = self._begin().list_replication_sets(
             max_results=self._get_param("maxResults"), next_token=self._get_param("nextToken")
         )
-        result: dict[str, object] = {"replicationSetArns": arns}
+        result: dict[str, object] = {"replicationSetArns": [rs.arn for rs in sets]}
         if next_token:
             result["nextToken"] = next_token
         return ActionResult(result)

@@ -118,7 +118,7 @@ class CloudFormation(RuleBasedStateMachine):
 
     def calm(self) -> None:
         """Faults and slowness last one request; the next starts clean."""
-        control.backend().faults.clear()
+        control.clear_faults()
         control.set_transition_seconds(0)
         control.advance_clock(3600)
         self.stack.timeout_seconds = 900
