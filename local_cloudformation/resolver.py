@@ -82,9 +82,6 @@ class Resolver(ResourceMap):
     def put(self, logical_id: str, resource: Any) -> None:
         self._parsed_resources[logical_id] = resource
 
-    def drop(self, logical_id: str) -> None:
-        self._parsed_resources.pop(logical_id, None)
-
     def condition(self, name: str | None) -> bool:
         return True if name is None else bool(self.lazy_condition_map[name])
 

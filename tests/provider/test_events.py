@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from emulator import control
-from tests.provider.conftest import Stack
+from provider.request import parse_request
+from provider.responder import allowed
+from tests.provider.conftest import Stack, success
 from tests.provider.test_create import all_sets, replication_set
 
 EVENTS = Path(__file__).parents[2] / "events"
@@ -32,24 +34,25 @@ def existing_set(stack: Stack, old_properties: dict[str, Any]) -> str:
     return arn
 
 
-def test_every_sample_event_is_covered() -> None:
-    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(
-        [
-            "create.json",
-            "create-bad-properties.json",
-            "update-add-region.json",
-            "update-tags.json",
-            "update-rollback.json",
-            "delete.json",
-            "delete-after-failed-create.json",
-        ]
-    )
+def test_every_sample_event_is_a_cloudformation_request_the_readme_describes() -> None:
+    readme = (EVENTS.parent / "README.md").read_text()
+    names = sorted(p.name for p in EVENTS.glob("*.json"))
+    assert len(names) == 7
+    for name in names:
+        event = json.loads((EVENTS / name).read_text())
+        request = parse_request(event)  # well formed, as CloudFormation sends it
+        assert allowed(request.response_url), f"{name}: not an S3 response URL"
+        assert event["ResourceProperties"]["ServiceToken"] == event["ServiceToken"]
+        assert (request.request_type == "Update") is ("OldResourceProperties" in event)
+        assert f"| `{name}` |" in readme, f"{name} is missing from the README's Events table"
 
 
 def test_create_event(stack: Stack) -> None:
-    response = stack.send(load("create.json", stack))
-    assert response["Status"] == "SUCCESS"
-    assert replication_set(response["PhysicalResourceId"])["tags"] == {"team": "sre"}
+    event = load("create.json", stack)
+    response = stack.send(event)
+    arn = all_sets()[0]
+    assert response == success(event, arn)
+    assert replication_set(arn)["tags"] == {"team": "sre"}
 
 
 def test_create_bad_properties_event(stack: Stack) -> None:

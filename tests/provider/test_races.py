@@ -4,7 +4,7 @@ from typing import Any
 
 from emulator import control
 from provider.request import CONTINUATION
-from tests.provider.conftest import Stack
+from tests.provider.conftest import Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets
 
 
@@ -51,4 +51,7 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
 
 def test_a_continuation_with_a_garbled_state_starts_a_fresh_deadline(stack: Stack) -> None:
     event = {**stack.event("Create", ONE_REGION), CONTINUATION: "not-a-state"}
-    assert stack.send(event)["Status"] == "SUCCESS"
+    response = stack.send(event)
+    [arn] = all_sets()
+    assert response == success(event, arn)
+    assert control.call_counts()["CreateReplicationSet"] == 1
