@@ -10,6 +10,7 @@ names the operation and what to do.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 class SetExists(Exception):
     """CreateReplicationSet refused: the account already has a replication set."""
+
+
+class NotFound(Exception):
+    """The set does not answer through that Region: it is gone, or not in that Region."""
 
 
 class IncidentsApi:
@@ -59,24 +64,32 @@ class IncidentsApi:
                     return arn
         return None
 
+    def find(self, arn: str, region: str) -> LiveReplicationSet:
+        """The whole set, tags included (two calls), through ``region``; NotFound otherwise."""
+        live = self._read(arn, region)
+        try:
+            with _calling("ListTagsForResource", expected=("ResourceNotFoundException",)):
+                client = self._client_for(region)
+                tags = client.list_tags_for_resource(resourceArn=arn)["tags"]
+        except ClientError:
+            raise NotFound(arn) from None
+        return replace(live, tags=tags)
+
     def status(self, arn: str, region: str) -> LiveReplicationSet | None:
-        """The set without its tags (one call), or None when ``region`` does not see it (it is
-        gone, or not in that Region)."""
+        """The set's status, without its tags (one call: what waits poll), or None when
+        ``region`` does not see it."""
+        try:
+            return self._read(arn, region)
+        except NotFound:
+            return None
+
+    def _read(self, arn: str, region: str) -> LiveReplicationSet:
         try:
             with _calling("GetReplicationSet", expected=("ResourceNotFoundException",)):
                 found = self._client_for(region).get_replication_set(arn=arn)["replicationSet"]
         except ClientError:
-            return None
+            raise NotFound(arn) from None
         return _live(arn, found)
-
-    def tags(self, arn: str, region: str) -> dict[str, str] | None:
-        """The set's tags, or None when ``region`` does not see it."""
-        try:
-            with _calling("ListTagsForResource", expected=("ResourceNotFoundException",)):
-                client = self._client_for(region)
-                return client.list_tags_for_resource(resourceArn=arn)["tags"]
-        except ClientError:
-            return None
 
     def apply(self, arn: str, action: Action) -> None:
         """Make the one call that carries out ``action``, through the Region it names."""

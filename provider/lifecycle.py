@@ -18,7 +18,7 @@ from .errors import (
     ServiceFailure,
     Unreachable,
 )
-from .incidents import IncidentsApi, SetExists
+from .incidents import IncidentsApi, NotFound, SetExists
 from .keys import Keys
 from .plan import AddRegion, RemoveRegion, SetDeletionProtection, plan
 from .spec import ReplicationSetSpec, is_replication_set_arn
@@ -95,7 +95,7 @@ def _adopt(api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budg
             "AdoptExisting: true (with DeletionPolicy: Retain to keep it when the stack "
             "goes); otherwise refer to that ARN instead of creating a set."
         )
-    found = locate(api, existing, spec.region_names)
+    found = locate(api, existing, spec.region_names, whole=True)
     if found is None:
         raise ServiceFailure(f"replication set {existing} disappeared while being adopted")
     converge(api, keys, existing, spec, budget, found=found)
@@ -119,7 +119,9 @@ def update(
     ``hints`` are Regions the event names (new and old properties): where to look for the set
     when the provider's own Region no longer sees it.
     """
-    found = locate(api, physical_id, hints) if is_replication_set_arn(physical_id) else None
+    found = (
+        locate(api, physical_id, hints, whole=True) if is_replication_set_arn(physical_id) else None
+    )
     if found is None:
         # CloudFormation sees a new PhysicalResourceId and then deletes the old one: a no-op.
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
@@ -173,14 +175,24 @@ def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
     _delete_and_wait(api, arn, found.region, budget)
 
 
-def locate(api: IncidentsApi, arn: str, hints: Iterable[str]) -> Located | None:
-    """The set ``arn`` names and a Region that sees it; None when it is gone.
+def locate(
+    api: IncidentsApi, arn: str, hints: Iterable[str], *, whole: bool = False
+) -> Located | None:
+    """The set ``arn`` names (``whole``: with its tags) and a Region that sees it; None when it
+    is gone.
 
     A set that ListReplicationSets lists is not gone even if the provider's Region does not see
     it (that Region was removed outside the stack): it is looked for in the ``hints`` Regions,
     and Unreachable names the way out when none of them sees it either.
     """
-    live = api.status(arn, api.home)
+
+    def read(region: str) -> LiveReplicationSet | None:
+        try:
+            return api.find(arn, region) if whole else api.status(arn, region)
+        except NotFound:
+            return None
+
+    live = read(api.home)
     if live is not None:
         return Located(live, api.home)
     if api.existing_arn() != arn:
@@ -190,7 +202,7 @@ def locate(api: IncidentsApi, arn: str, hints: Iterable[str]) -> Located | None:
         if region in tried:
             continue
         tried.append(region)
-        live = api.status(arn, region)
+        live = read(region)
         if live is not None:
             return Located(live, region)
     raise Unreachable(
@@ -216,21 +228,25 @@ def converge(
 ) -> None:
     """Wait for the set to settle, then apply the plan one action at a time.
 
-    ``found`` is the set as last read, with a Region to read it through (default: a set just
-    created through the provider's Region, not read yet).
+    ``found`` is the whole set as last read, with a Region to read it through (default: a set
+    just created through the provider's Region with ``known_tags``, not read yet).
     """
     vanished = ServiceFailure(f"replication set {arn} disappeared while the stack was changing it")
     region = found.region if found else api.home
-    if found is not None and found.live.status == "ACTIVE":
-        live: LiveReplicationSet | None = found.live
-    else:
-        live = wait_active(api, arn, region, budget)
-    if live is None:
-        raise vanished
-    tags = known_tags if known_tags is not None else api.tags(arn, region)
-    if tags is None:
-        raise vanished
-    actions = plan(replace(live, tags=tags), spec, api.home)
+    live = found.live if found else None
+    if live is None or live.status != "ACTIVE" or live.tags is None:
+        waited = wait_active(api, arn, region, budget)
+        if waited is None:
+            raise vanished
+        try:  # the tags: known from the creation, else read once the set is ACTIVE
+            live = (
+                replace(waited, tags=known_tags)
+                if known_tags is not None
+                else api.find(arn, region)
+            )
+        except NotFound:
+            raise vanished from None
+    actions = plan(live, spec, api.home)
     keys.check((a.name, a.kms_key) for a in actions if isinstance(a, AddRegion))
     for action in actions:
         try:

@@ -5,11 +5,11 @@ fake records every call with its Region, so the rule reads plainly: each call go
 Region that is in the set when it is made, the provider's own whenever it can.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from provider import lifecycle
-from provider.incidents import IncidentsApi
+from provider.incidents import IncidentsApi, NotFound
 from provider.keys import KeyFacts, Keys
 from provider.plan import Action, AddRegion, RemoveRegion
 from provider.spec import RegionSpec, ReplicationSetSpec
@@ -43,9 +43,12 @@ class FakeIncidents:
         found = {name: LiveRegion(key, "ACTIVE") for name, key in self.regions.items()}
         return LiveReplicationSet(ARN, "ACTIVE", found)
 
-    def tags(self, arn: str, region: str) -> dict[str, str] | None:
+    def find(self, arn: str, region: str) -> LiveReplicationSet:
+        live = self.status(arn, region)
+        if live is None:
+            raise NotFound(arn)
         self.calls.append(("ListTagsForResource", region))
-        return {} if self._seen_from(region) else None
+        return replace(live, tags={})
 
     def apply(self, arn: str, action: Action) -> None:
         assert self._seen_from(action.via), f"{action} called through {action.via}, not in the set"
