@@ -4,7 +4,6 @@ Continuations (the provider's self-invoke when Lambda time runs low) are queued 
 as Lambda's asynchronous invoke would; the answer is what the provider PUT to the ResponseURL.
 """
 
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +11,7 @@ from typing import Any, TextIO, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provider import app
-from provider.app import make_handler
+from provider.app import make_handler, send_logs_to
 from provider.runtime import Runtime
 from provider.settings import settings
 
@@ -34,8 +32,7 @@ def provider_host(
     lambda_environment = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     saved_environment = {name: os.environ.get(name) for name in lambda_environment}
     os.environ.update(lambda_environment)
-    log_handler = cast(logging.StreamHandler[TextIO], app.logger.registered_handler)
-    saved_stream = log_handler.setStream(logs) if logs else None
+    saved_stream = send_logs_to(logs) if logs else None
     saved_origins = os.environ.get("PROVIDER_RESPONSE_ORIGINS")
     os.environ["PROVIDER_RESPONSE_ORIGINS"] = endpoint.origin
     settings.cache_clear()
@@ -64,7 +61,7 @@ def provider_host(
         yield invoke
     finally:
         if saved_stream is not None:
-            log_handler.setStream(saved_stream)
+            send_logs_to(saved_stream)
         for name, value in {
             **saved_environment,
             "PROVIDER_RESPONSE_ORIGINS": saved_origins,

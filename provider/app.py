@@ -12,7 +12,7 @@ and the cold start stays short.
 import logging
 import os
 import threading
-from typing import Any
+from typing import Any, TextIO, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -27,6 +27,19 @@ from .runtime import Event, Runtime
 from .settings import SERVICE, settings
 
 logger = Logger(service=SERVICE)  # level: POWERTOOLS_LOG_LEVEL (default INFO)
+
+
+def send_logs_to(stream: TextIO) -> TextIO:
+    """Send the provider's JSON log lines to ``stream`` (Lambda's is stdout); the previous
+    stream comes back, for a host that runs the handler elsewhere to restore."""
+    handler = cast(logging.StreamHandler[TextIO], logger.registered_handler)
+    previous = handler.setStream(stream)
+    return previous if previous is not None else stream
+
+
+def log_formatter() -> logging.Formatter:
+    """The formatter of the provider's JSON lines, for a host that captures them."""
+    return logger.registered_formatter
 
 
 class RedactUrls(logging.Filter):

@@ -23,8 +23,7 @@ from local_cloudformation.protocol import (
     response_endpoint,
 )
 from local_cloudformation.tls import TlsFiles, make_tls_files
-from provider import app
-from provider.app import Handler, make_handler
+from provider.app import Handler, log_formatter, make_handler
 from provider.incidents import IncidentsApi
 from provider.kms import KmsApi
 from provider.runtime import Runtime
@@ -195,7 +194,7 @@ def logs() -> Iterator[CapturedLogs]:
     """Capture the provider's JSON log lines and every other log record, as Lambda would."""
     captured = CapturedLogs(io.StringIO(), io.StringIO())
     provider_handler = logging.StreamHandler(captured.provider)
-    provider_handler.setFormatter(app.logger.registered_formatter)
+    provider_handler.setFormatter(log_formatter())
     everything_handler = logging.StreamHandler(captured.everything)
     everything_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     service_logger = logging.getLogger(SERVICE)
