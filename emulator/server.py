@@ -9,6 +9,7 @@ stacks there).
 import os
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from moto.moto_server.werkzeug_app import (
@@ -92,14 +93,26 @@ def wait_until_interrupted(running: EmulatorServer) -> None:
         running.stop()
 
 
+#: Mounts more on a started server (resources it opens close with the server); the lines it
+#: returns join the banner.
+Extension = Callable[[EmulatorServer, ExitStack], list[str]]
+
+
 def serve_forever(
     host: str,
     port: int,
     transition_seconds: float,
     removal_min_age: float = 0,
     access_log: bool = False,
+    *,
+    extend: Extension | None = None,
 ) -> None:
     running = start(host, port, transition_seconds, removal_min_age, access_log)
-    print(f"ssm-incidents emulator (and every moto service) on {running.url}", flush=True)
-    print(f"  aws --endpoint-url {running.url} ssm-incidents list-replication-sets", flush=True)
-    wait_until_interrupted(running)
+    with ExitStack() as resources:
+        extra = extend(running, resources) if extend else []
+        print(f"ssm-incidents emulator (and every moto service) on {running.url}")
+        print(f"  aws --endpoint-url {running.url} ssm-incidents list-replication-sets")
+        for line in extra:
+            print(line)
+        print(end="", flush=True)
+        wait_until_interrupted(running)

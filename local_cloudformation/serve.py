@@ -12,10 +12,19 @@ from .hosted import PATH, StackService
 from .local import local_cloud
 
 
-def with_stacks(running: server.EmulatorServer, resources: ExitStack) -> server.EmulatorServer:
-    """Mount the stacks endpoint on ``running``; its provider calls that server (set
-    AWS_ENDPOINT_URL to it first)."""
-    return running.mount(PATH, StackService(resources.enter_context(local_cloud())))
+def with_stacks(running: server.EmulatorServer, resources: ExitStack) -> list[str]:
+    """Mount the stacks endpoint on ``running``, its provider calling that server; the lines
+    that tell how to use it."""
+    for name, value in server.FAKE_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    os.environ["AWS_ENDPOINT_URL"] = running.url
+    running.mount(PATH, StackService(resources.enter_context(local_cloud())))
+    url = running.url
+    return [
+        f"  python -m local_cloudformation stack deploy TEMPLATE --stack-name NAME "
+        f"--endpoint-url {url}",
+        f"  python -m local_cloudformation invoke events/create.json --endpoint-url {url}",
+    ]
 
 
 def serve_forever(
@@ -25,18 +34,6 @@ def serve_forever(
     removal_min_age: float = 0,
     access_log: bool = False,
 ) -> None:
-    running = server.start(host, port, transition_seconds, removal_min_age, access_log)
-    for name, value in server.FAKE_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
-    os.environ["AWS_ENDPOINT_URL"] = running.url
-    with ExitStack() as resources:
-        with_stacks(running, resources)
-        url = running.url
-        print(f"ssm-incidents emulator (and every moto service) on {url}", flush=True)
-        print(f"  aws --endpoint-url {url} ssm-incidents list-replication-sets")
-        print(
-            f"  python -m local_cloudformation stack deploy TEMPLATE --stack-name NAME "
-            f"--endpoint-url {url}"
-        )
-        print(f"  python -m local_cloudformation invoke events/create.json --endpoint-url {url}")
-        server.wait_until_interrupted(running)
+    server.serve_forever(
+        host, port, transition_seconds, removal_min_age, access_log, extend=with_stacks
+    )
