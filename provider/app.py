@@ -111,6 +111,11 @@ class Provider(CfnResource):
             self._answered.release()
         self(dict(request.event), context)
 
+    @property
+    def answered(self) -> bool:
+        """Whether this invocation has sent its answer."""
+        return self._answered.locked()
+
     def _decide(self, event: Event, context: LambdaContext) -> None:
         assert self.request is not None
         self.outcome = decide(self.request, self.runtime, context, self.progress)
@@ -157,6 +162,8 @@ class Handler:
             self.provider.handle(request, context)
         except Exception as error:  # the last resort: crhelper itself failed
             logger.exception("unhandled error")
+            if self.provider is not None and self.provider.answered:
+                return  # one answer per invocation, even now
             reason = f"Internal error ({type(error).__name__}); see the provider's logs"
             answer(self.runtime, request.response_url, request.identity, Failed(reason))
 

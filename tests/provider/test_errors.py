@@ -1,8 +1,11 @@
 """Incident Manager's errors, injected, and the Reason each one gives the stack."""
 
+from typing import Any
+
 import pytest
 
 from emulator import control
+from provider.app import Provider
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
@@ -84,3 +87,33 @@ def test_response_stays_under_cloudformations_4kb_limit(stack: Stack) -> None:
     assert response["Status"] == "FAILED"
     assert response["Reason"].startswith("Tags[0].Key: expected 1 to 128 characters")
     assert response["Reason"].endswith("[truncated]")
+
+
+def test_when_crhelper_itself_fails_before_answering_one_failed_says_so(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Provider, request: Any, context: Any) -> None:
+        raise RuntimeError("crhelper broke")
+
+    monkeypatch.setattr(Provider, "handle", broken)
+    response = stack.create(ONE_REGION)  # exactly one answer (Stack.send checks)
+    assert (response["Status"], response["Reason"]) == (
+        "FAILED",
+        "Internal error (RuntimeError); see the provider's logs",
+    )
+    assert all_sets() == []
+
+
+def test_when_crhelper_fails_after_answering_no_second_answer_is_sent(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Provider.handle
+
+    def answers_then_breaks(self: Provider, request: Any, context: Any) -> None:
+        original(self, request, context)
+        raise RuntimeError("crhelper broke afterwards")
+
+    monkeypatch.setattr(Provider, "handle", answers_then_breaks)
+    response = stack.create(ONE_REGION)  # exactly one answer (Stack.send checks)
+    assert response["Status"] == "SUCCESS"
+    assert all_sets() == [response["PhysicalResourceId"]]
