@@ -196,6 +196,12 @@ def set_region_removal_min_age(seconds: float, *, account_id: str = DEFAULT_ACCO
     backend(account_id).removal_min_age_seconds = seconds
 
 
+def set_failed_region_removable(removable: bool, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """The assumed rule's lenient reading: a FAILED set takes the removal of a failed Region
+    (default: it takes no update). Also SSM_INCIDENTS_FAILED_REGION_REMOVABLE=1."""
+    backend(account_id).failed_region_removable = removable
+
+
 def advance_clock(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
     """Move the emulator's clock forward, so pending transitions complete without waiting."""
     controls(account_id).clock_offset += seconds

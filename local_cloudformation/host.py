@@ -17,6 +17,7 @@ from provider.settings import settings
 
 from .engine import Invoke
 from .protocol import FakeContext, RealClock, ResponseEndpoint
+from .provider_stack import TABLE_VARIABLE, create_records_table
 
 
 @contextmanager
@@ -27,9 +28,17 @@ def provider_host(
     logs: TextIO | None = None,
 ) -> Iterator[Invoke]:
     """Route the provider's responses to ``endpoint``, its continuations to a local queue, and
-    its log lines to ``logs`` (default: where they go now)."""
+    its log lines to ``logs`` (default: where they go now); its records go to a table made as
+    the provider stack makes it."""
+    import boto3  # noqa: PLC0415 - after the caller set up the emulator
+
     continuations: list[dict[str, Any]] = []
-    lambda_environment = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    table = create_records_table(boto3.client("dynamodb", region_name=region))
+    lambda_environment = {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        TABLE_VARIABLE: table,
+    }
     saved_environment = {name: os.environ.get(name) for name in lambda_environment}
     os.environ.update(lambda_environment)
     saved_stream = send_logs_to(logs) if logs else None

@@ -106,21 +106,64 @@ class RealClock:
         time.sleep(seconds)
 
 
+class InvocationTimedOut(BaseException):
+    """Lambda ended the invocation at its timeout: nothing after it runs. A BaseException, so
+    that no ``except Exception`` in the code under test can carry on past it."""
+
+
 class FakeClock:
-    """Wall time that moves only when the code under test sleeps."""
+    """Wall time that moves only when the code under test sleeps (or a call takes time), with
+    Lambda's limits on it: timers that fire when their time comes (crhelper's, which answers
+    FAILED half a second before the end) and the invocation's end (``ends_at``)."""
 
     def __init__(self, on_sleep: Callable[[float], None] = lambda _: None) -> None:
         self.now = 1_800_000_000.0
         self.slept: list[float] = []
         self._on_sleep = on_sleep
+        self.timers: list[FakeTimer] = []
+        self.ends_at: float | None = None  # the running invocation's timeout
+        self.fired: list[float] = []  # seconds before the end at which a timer fired
 
     def time(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass: due timers fire, and past the end the invocation is over."""
         self.now += seconds
         self._on_sleep(seconds)
+        for timer in sorted(self.timers, key=lambda t: t.due):
+            if timer.due <= self.now and timer in self.timers:
+                self.timers.remove(timer)
+                if self.ends_at is not None:
+                    self.fired.append(self.ends_at - timer.due)
+                timer.function()
+        if self.ends_at is not None and self.now >= self.ends_at:
+            raise InvocationTimedOut
+
+    def timer(self, interval: float, function: Callable[[], None]) -> "FakeTimer":
+        """What crhelper gets for ``threading.Timer``: fires on this clock, in the caller's
+        thread."""
+        return FakeTimer(self, interval, function)
+
+
+@dataclass(eq=False)
+class FakeTimer:
+    clock: FakeClock
+    interval: float
+    function: Callable[[], None]
+    due: float = 0.0
+
+    def start(self) -> None:
+        self.due = self.clock.now + self.interval
+        self.clock.timers.append(self)
+
+    def cancel(self) -> None:
+        if self in self.clock.timers:
+            self.clock.timers.remove(self)
 
 
 class Clock(Protocol):

@@ -2,8 +2,10 @@
 
 A request goes one way: the event is parsed once into a :class:`~provider.request.Request`;
 crhelper (the entry point, with its timer that answers before Lambda kills the invocation)
-calls one function, which asks :func:`provider.decide.decide` for the outcome; crhelper then
-answers through ``_send``, the one method overridden here, which sends that outcome once.
+calls one function, which runs the request's step once (``provider.records``: a repeated
+delivery gets the stored result back) by asking :func:`provider.decide.decide` for the outcome;
+crhelper then answers through ``_send``, the one method overridden here, which sends that
+outcome once, or starts the next step when the outcome is a hand-off.
 
 Nothing builds an AWS client at import time: a request that fails validation never needs one,
 and the cold start stays short.
@@ -12,19 +14,23 @@ and the cold start stays short.
 import logging
 import os
 import threading
+from dataclasses import asdict, replace
 from typing import Any, TextIO, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
-from . import responder
-from .decide import decide
+from . import continuation, responder
+from .decide import decide, fail, refusal
+from .errors import ProviderError
 from .lifecycle import Progress
-from .outcome import Failed, HandedOff, Outcome, response_body
+from .outcome import Failed, Outcome, Record, carried_in, response_body, to_record
+from .records import InProgress, RecordsUnavailable, Step
 from .request import Identity, MalformedEvent, Request, parse_request
 from .runtime import Event, Runtime
 from .settings import SERVICE, settings
+from .waiter import Budget
 
 logger = Logger(service=SERVICE)  # level: POWERTOOLS_LOG_LEVEL (default INFO)
 
@@ -51,29 +57,31 @@ class RedactUrls(logging.Filter):
         return True
 
 
-def answer(runtime: Runtime, url: str, identity: Identity, outcome: Outcome) -> None:
-    """The one way a response leaves: nothing for a hand-off, else one bounded PUT."""
-    if isinstance(outcome, HandedOff):
-        logger.info("handed off: the continuation will answer CloudFormation")
-        return
+def send(runtime: Runtime, url: str, body: dict[str, Any]) -> None:
+    """The one way a response leaves: one bounded PUT."""
     config = settings()
     responder.send(
         url,
-        response_body(identity, outcome),
+        body,
         extra_origins=config.response_origins,
         attempts=config.response_attempts,
         sleep=runtime.sleep,
     )
 
 
+def answer(runtime: Runtime, url: str, identity: Identity, outcome: Failed) -> None:
+    """Answer FAILED outside any step (a malformed event, the last resort)."""
+    send(runtime, url, response_body(identity, outcome))
+
+
 class Provider(CfnResource):
-    """crhelper's CfnResource, answering with the request's outcome through :func:`answer`.
+    """crhelper's CfnResource, answering with the step's recorded outcome.
 
     The one override is ``_send`` (private in crhelper 2.0.x, the pinned range; a test fails
     if crhelper stops calling it so). crhelper calls it to answer: after our function with no
     status, and on its own with FAILED (its timer's "Execution timed out" half a second before
-    Lambda's limit, a failure in itself). Its own sender retries forever and counts any HTTP
-    status as delivered; ours is bounded. Whoever calls first answers; the other is dropped.
+    Lambda's limit). Its own sender retries forever and counts any HTTP status as delivered;
+    ours is bounded. Whoever calls first answers; the other is dropped.
     """
 
     def __init__(self, runtime: Runtime) -> None:
@@ -99,14 +107,19 @@ class Provider(CfnResource):
         self.update(self._decide)
         self.delete(self._decide)
         self.request: Request | None = None
+        self.context: LambdaContext | None = None
         self.progress = Progress()
-        self.outcome: Outcome | None = None
+        self.budget: Budget | None = None
+        self.record: Record | None = None  # what the step came to: sent, or carried on
+        self.fresh = False  # the step ran in this invocation (not a repeated delivery)
+        self.silent = False  # a delivery that must not answer
         self._answered = threading.Lock()  # held once this invocation has answered
 
     def handle(self, request: Request, context: LambdaContext) -> None:
         """One invocation: crhelper runs ``_decide``, then answers through ``_send``."""
-        self.request, self.outcome = request, None
-        self.progress = Progress(created=request.continuation.created)
+        self.request, self.context = request, context
+        self.progress, self.budget, self.record = Progress(), None, None
+        self.fresh = self.silent = False
         if self._answered.locked():
             self._answered.release()
         self(dict(request.event), context)
@@ -116,19 +129,125 @@ class Provider(CfnResource):
         """Whether this invocation has sent its answer."""
         return self._answered.locked()
 
-    def _decide(self, event: Event, context: LambdaContext) -> None:
+    @property
+    def step(self) -> Step:
         assert self.request is not None
-        self.outcome = decide(self.request, self.runtime, context, self.progress)
+        return Step(self.request.identity.request_id, self.request.step or 0)
+
+    def _decide(self, event: Event, context: LambdaContext) -> None:
+        request = self.request
+        assert request is not None
+        refused = refusal(request, self.runtime)
+        if refused is not None:
+            self.record = to_record(request.identity, refused)
+            return
+        try:
+            records = self.runtime.records()
+            carried = continuation.resume(records, request)
+            if request.step != 0 and carried is None:
+                logger.warning("not a continuation of this request: ignored, nothing changed")
+                self.silent = True
+                return
+            self.progress = Progress(created=carried.created if carried else None)
+            self.budget = continuation.budget(
+                request,
+                carried,
+                context.get_remaining_time_in_millis,
+                self.runtime.clock,
+                self.runtime.sleep,
+            )
+            budget = self.budget
+
+            def work() -> Record:
+                if carried and carried.failing:  # the timer's failure, carried on to finish
+                    failure = ProviderError(carried.failing)
+                    outcome: Outcome = fail(request, self.runtime, failure, self.progress, budget)
+                else:
+                    outcome = decide(request, self.runtime, budget, self.progress)
+                return self.record or to_record(request.identity, outcome)
+
+            self.record, self.fresh = records.once(self.step, work, context)
+        except InProgress:
+            logger.info("this step is running in another invocation: this one does nothing")
+            self.silent = True
+        except RecordsUnavailable as error:
+            logger.error("records unavailable", extra={"reason": error.reason})
+            self.record = to_record(request.identity, Failed(error.reason))
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        if self.request is None or not self._answered.acquire(blocking=False):
+        request = self.request
+        if request is None or not self._answered.acquire(blocking=False):
             logger.warning("already answered; not sending a second response")
             return
-        outcome = self.outcome
-        if status is not None or outcome is None:  # crhelper answers on its own
-            why = reason if status is not None else str(self.Reason)
-            outcome = Failed(responder.redact_text(why), self.progress.created)
-        answer(self.runtime, self.request.response_url, self.request.identity, outcome)
+        if status is not None or (self.record is None and not self.silent):
+            # crhelper answers on its own: its timer, or our function raised.
+            why = responder.redact_text(reason if status is not None else str(self.Reason))
+            self._fail_now(why)
+            return
+        record = self.record
+        if self.silent or record is None:
+            return
+        carried = carried_in(record)
+        if carried is None:
+            send(self.runtime, request.response_url, record["answer"])
+            return
+        if not self.fresh:
+            logger.info("this step already handed off: nothing to do")
+            return
+        try:
+            context = cast(LambdaContext, self.context)
+            self.runtime.continue_later(continuation.next_event(request, carried), context)
+        except Exception as error:
+            logger.exception("could not start the continuation")
+            failure = ProviderError(
+                responder.redact_text(f"Could not continue in a new invocation: {error}")
+            )
+            self._finish(
+                to_record(
+                    request.identity,
+                    fail(request, self.runtime, failure, self.progress, self.budget),
+                )
+            )
+            return
+        logger.info(
+            "Lambda time is running out: continuing in a new invocation",
+            extra={"step": carried.step},
+        )
+
+    def _fail_now(self, why: str) -> None:
+        """The failure path when the invocation is about to end: an Update that re-created a
+        set hands the failure to a new invocation, which deletes that set and then answers;
+        anything else answers now (a Create with the ARN it made)."""
+        request, progress = self.request, self.progress
+        assert request is not None
+        recreated = progress.created not in (None, request.physical_id)
+        if request.request_type == "Update" and recreated and self.budget is not None:
+            carried = replace(
+                continuation.carry(request, self.budget.deadline, progress.created), failing=why
+            )
+            try:
+                self.runtime.records().complete(self.step, {"handed_off": asdict(carried)})
+                context = cast(LambdaContext, self.context)
+                self.runtime.continue_later(continuation.next_event(request, carried), context)
+                self.record, self.fresh = {"handed_off": asdict(carried)}, False
+                return
+            except Exception:
+                logger.exception("could not hand the failure on; answering now")
+        failure = ProviderError(why)
+        self._finish(
+            to_record(request.identity, fail(request, self.runtime, failure, progress, None))
+        )
+
+    def _finish(self, record: Record) -> None:
+        """Send an answer the edge decided, and make it the step's record."""
+        request = self.request
+        assert request is not None
+        self.record = record
+        send(self.runtime, request.response_url, record["answer"])
+        try:
+            self.runtime.records().complete(self.step, record)
+        except RecordsUnavailable as error:
+            logger.error("could not record the answer", extra={"reason": error.reason})
 
 
 class Handler:

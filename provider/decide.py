@@ -2,18 +2,18 @@
 
 No crhelper and no HTTP here: :func:`decide` returns a :class:`~provider.outcome.Outcome` and
 the edge sends it. Reading top to bottom: validate and resolve, run the lifecycle step; on
-running out of Lambda time, continue in a new invocation; on failure, never lose a set this
-request created.
+running out of Lambda time, hand off to a new invocation; on failure, never lose a set this
+request created (:func:`fail`, which the edge also uses for the failures it meets itself).
 """
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from . import continuation, lifecycle, responder
-from .errors import Handoff, ProviderError
+from .errors import DeadlineExceeded, Handoff, InvalidProperties, ProviderError
 from .keys import Keys
 from .outcome import Failed, HandedOff, Outcome, Succeeded
-from .request import Request
+from .ownership import Owner
+from .request import MAX_STEPS, Request
 from .runtime import Runtime
 from .settings import SERVICE
 from .spec import parse_spec
@@ -23,22 +23,19 @@ log = Logger(service=SERVICE, child=True)
 
 
 def decide(
-    request: Request, runtime: Runtime, context: LambdaContext, progress: lifecycle.Progress
+    request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress
 ) -> Outcome:
     """Carry out ``request`` and say how it ended: SUCCESS, FAILED, or handed off."""
-    budget = continuation.budget(
-        request, context.get_remaining_time_in_millis, runtime.clock, runtime.sleep
-    )
     try:
         physical_id = _step(request, runtime, budget, progress)
     except Handoff:
-        try:
-            return _hand_off(request, runtime, context, budget.deadline, progress)
-        except Exception as error:
-            log.exception("could not start the continuation")
-            failure = ProviderError(
-                responder.redact_text(f"Could not continue in a new invocation: {error}")
+        if (request.step or 0) + 1 > MAX_STEPS:
+            failure: ProviderError = DeadlineExceeded(
+                f"The request took {MAX_STEPS} invocations without finishing; the provider "
+                "gives up rather than chain more (is the function's Timeout far below 900 s?)"
             )
+        else:
+            return HandedOff(continuation.carry(request, budget.deadline, progress.created))
     except ProviderError as error:
         failure = error
     except Exception as error:
@@ -49,21 +46,39 @@ def decide(
         log.info("request succeeded", extra={"physical_id": physical_id})
         data = {} if request.request_type == "Delete" else {"Arn": physical_id}
         return Succeeded(physical_id, data)
-    return _failed(request, runtime, failure, progress, budget)
+    return fail(request, runtime, failure, progress, budget)
+
+
+def refusal(request: Request, runtime: Runtime) -> Failed | None:
+    """FAILED for properties that break a rule, else None: decided before any record, since
+    such a request changes nothing and gets the same answer however often it comes."""
+    if request.request_type == "Delete" or request.step:
+        return None
+    try:
+        parse_spec(request.properties, runtime.incidents().home)
+    except InvalidProperties as error:
+        log.warning("request failed", extra={"reason": error.reason})
+        return Failed(error.reason)
+    return None
 
 
 def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents()
     names = lifecycle.Names(request.stack_name, request.identity.logical_id)
+    owner = lifecycle.Stewards(
+        runtime.records(), Owner(request.identity.stack_id, request.identity.logical_id)
+    )
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
-        lifecycle.delete(api, request.physical_id, budget, names, request.named_regions)
+        lifecycle.delete(
+            api, request.physical_id, budget, names=names, owner=owner, hints=request.named_regions
+        )
         return request.physical_id
     keys = Keys(runtime.kms().describe)
     spec = keys.resolve(parse_spec(request.properties, api.home))
     token = request.identity.request_id
     if request.request_type == "Create":
-        return lifecycle.create(api, keys, spec, token, budget, progress=progress)
+        return lifecycle.create(api, keys, spec, token, budget, owner=owner, progress=progress)
     return lifecycle.update(
         api,
         keys,
@@ -72,24 +87,26 @@ def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycl
         token=token,
         budget=budget,
         names=names,
+        owner=owner,
         hints=request.named_regions,
         progress=progress,
     )
 
 
-def _failed(
+def fail(
     request: Request,
     runtime: Runtime,
     failure: ProviderError,
     progress: lifecycle.Progress,
-    budget: Budget,
+    budget: Budget | None,
 ) -> Failed:
     """FAILED, never losing a set this request created.
 
     A Create answers with the set's ARN, so that CloudFormation's rollback Delete removes it.
     An Update that re-created a set deleted outside the stack cannot hand it over: CloudFormation
     ignores the ID of a FAILED update and keeps the old one. That set is deleted here, within
-    the request's deadline, or the Reason says how to delete it.
+    the request's deadline (``budget``; None: no time left, as when crhelper's timer answers),
+    or the Reason says how to delete it.
     """
     reason, physical_id = failure.reason, failure.physical_id or progress.created
     previous = request.physical_id
@@ -100,11 +117,13 @@ def _failed(
     return Failed(reason, physical_id)
 
 
-def _discard(runtime: Runtime, arn: str, budget: Budget) -> str:
+def _discard(runtime: Runtime, arn: str, budget: Budget | None) -> str:
     """Delete a set no stack will own; the sentence the Reason gets about it."""
     api = runtime.incidents()
     try:
-        lifecycle.discard(api, arn, budget)
+        if budget is None:
+            raise Handoff
+        lifecycle.discard(api, arn, budget, runtime.records())
     except (ProviderError, Handoff) as error:
         problem = error.reason if isinstance(error, ProviderError) else "Lambda time ran out"
         log.error("could not delete the set this update created", extra={"arn": arn})
@@ -115,19 +134,3 @@ def _discard(runtime: Runtime, arn: str, budget: Budget) -> str:
             f"delete-replication-set --arn {arn} --region {api.home}"
         )
     return f" The replication set {arn} this update created was deleted: no stack would own it."
-
-
-def _hand_off(
-    request: Request,
-    runtime: Runtime,
-    context: LambdaContext,
-    deadline: float,
-    progress: lifecycle.Progress,
-) -> HandedOff:
-    next_event = continuation.carry(request, deadline, progress.created)
-    runtime.continue_later(next_event, context)
-    log.info(
-        "Lambda time is running out: continuing in a new invocation",
-        extra={"attempt": request.continuation.attempt + 1},
-    )
-    return HandedOff()

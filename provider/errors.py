@@ -38,6 +38,10 @@ class RemovalRefused(ProviderError):
     """Incident Manager refused to remove a Region (it may refuse within 24 h of the addition)."""
 
 
+class NotManager(ProviderError):
+    """Another resource manages the set (it adopted it): this one may not change it."""
+
+
 class DeletionProtected(ProviderError):
     """Delete refused: the set has deletion protection on."""
 

@@ -43,8 +43,9 @@ class IncidentsApi:
     def create(self, spec: ReplicationSetSpec, client_token: str) -> str:
         """Create the set (idempotent per token) and return its ARN; SetExists if one exists."""
         regions = {r.name: {"sseKmsKeyId": service_key(r.kms_key)} for r in spec.regions}
+        expected = ("ServiceQuotaExceededException", "ConflictException")
         try:
-            with _calling("CreateReplicationSet", expected=("ServiceQuotaExceededException",)):
+            with _calling("CreateReplicationSet", expected=expected):
                 kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
                 client = self._client_for(self.home)
                 return client.create_replication_set(
@@ -53,6 +54,12 @@ class IncidentsApi:
                     **kwargs,
                 )["arn"]
         except ClientError as error:
+            # The quota error says a set exists; ConflictException (the model declares it, the
+            # API reference: "an inconsistent state") may mean one, or a change under way:
+            # ListReplicationSets tells which.
+            if _code(error) == "ConflictException" and self.existing_arn() is None:
+                with _calling("CreateReplicationSet"):
+                    raise
             raise SetExists(error.response["Error"].get("Message", "")) from error
 
     def existing_arn(self) -> str | None:
@@ -163,6 +170,10 @@ ADVICE = {
     ),
     "ServiceQuotaExceededException": "a service quota is reached",
 }
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response["Error"].get("Code", "Unknown"))
 
 
 @contextmanager

@@ -1,30 +1,99 @@
 """Create, Update and Delete of the replication set, each reading top to bottom.
 
-Every step is idempotent: a redelivered event, or a continuation after a handoff, re-reads the
-live set and carries on from wherever the last invocation stopped. Incident Manager answers for
-a set only in the set's Regions: the provider calls through its own Region, and through another
-of the set's Regions when its own is not (or not yet, or no longer) in the set.
+Every step can be carried on: a continuation after a handoff re-reads the live set and carries
+on from wherever the last invocation stopped (the records make sure a step itself runs once).
+Incident Manager answers for a set only in the set's Regions: the provider calls through its own
+Region, and through another of the set's Regions when its own is not (or not yet, or no longer)
+in the set. Who may change or delete a set is the records' say (``provider.ownership``).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
+from typing import Protocol
 
+from aws_lambda_powertools import Logger
+
+from . import ownership
 from .errors import (
     AlreadyExists,
     DeletionProtected,
+    NotManager,
     ProviderError,
     RemovalRefused,
     ServiceFailure,
+    SetFailed,
     Unreachable,
 )
 from .incidents import IncidentsApi, NotFound, SetExists
 from .keys import Keys
-from .plan import AddRegion, RemoveRegion, SetDeletionProtection, plan
+from .ownership import Line, Owner
+from .plan import AddRegion, RemoveRegion, SetDeletionProtection, plan, via
+from .settings import SERVICE
 from .spec import ReplicationSetSpec, is_replication_set_arn
 from .state import LiveReplicationSet
 from .waiter import Budget
 from .waits import wait_active, wait_gone, wait_settled
+
+log = Logger(service=SERVICE, child=True)
+
+
+class OwnerRecords(Protocol):
+    """Where the lines of managers are kept (``provider.records.Records``)."""
+
+    def line(self, arn: str) -> Line | None: ...
+
+    def change_line(self, arn: str, change: Callable[[Line | None], Line]) -> Line: ...
+
+
+@dataclass(frozen=True)
+class Stewards:
+    """The records of who manages which set, and the resource this request is for."""
+
+    records: OwnerRecords
+    me: Owner
+
+    def start(self, arn: str) -> None:
+        """``me`` created ``arn``: it alone manages it."""
+        self.records.change_line(arn, lambda _: ownership.created(self.me))
+
+    def adopt(self, arn: str) -> None:
+        """``me`` adopted ``arn``: it manages it now, after whoever did before."""
+        self.records.change_line(arn, lambda line: ownership.adopted(line, self.me))
+
+    def claim(self, arn: str) -> None:
+        """Refuse unless ``me`` manages ``arn``; start the line of a set nobody recorded."""
+
+        def change(line: Line | None) -> Line:
+            if not ownership.may_change(line, self.me):
+                raise NotManager(_managed_elsewhere(arn, line, self.me))
+            return line or ownership.created(self.me)
+
+        self.records.change_line(arn, change)
+
+    def release(self, arn: str) -> ownership.Released:
+        """Take ``me`` out of the line, unless its Delete is to delete the set: then the line
+        stays until the set is gone (``forget``)."""
+        decided: list[ownership.Released] = []
+
+        def change(line: Line | None) -> Line:
+            decided[:] = [ownership.release(line, self.me)]
+            return line or () if decided[0].delete_set else decided[0].remaining
+
+        self.records.change_line(arn, change)
+        return decided[0]
+
+    def forget(self, arn: str) -> None:
+        """The set is gone: so is its line."""
+        self.records.change_line(arn, lambda _: ())
+
+
+def _managed_elsewhere(arn: str, line: Line | None, me: Owner) -> str:
+    return (
+        f"Replication set {arn} is managed by {ownership.manager(line)}, which adopted it "
+        f"(AdoptExisting); {me} no longer manages it, so the provider changes nothing. Remove "
+        "this resource from the template: its Delete leaves the set in place."
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +129,7 @@ def create(
     token: str,
     budget: Budget,
     *,
+    owner: Stewards,
     progress: Progress | None = None,
 ) -> str:
     """Create the set (or adopt the account's, if asked), converge it, and return its ARN."""
@@ -67,11 +137,13 @@ def create(
     arn = progress.created
     if arn is None:
         keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one first
+        budget.before_call()
         try:
             arn = api.create(spec, token)
         except SetExists:
-            return _adopt(api, keys, spec, budget)
+            return _adopt(api, keys, spec, budget, owner)
         progress.created = arn
+        owner.start(arn)
     try:
         converge(api, keys, arn, spec, budget, known_tags=dict(spec.tags))
     except ProviderError as error:
@@ -81,7 +153,9 @@ def create(
     return arn
 
 
-def _adopt(api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budget) -> str:
+def _adopt(
+    api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budget, owner: Stewards
+) -> str:
     existing = api.existing_arn()
     if existing is None:
         raise ServiceFailure(
@@ -99,6 +173,7 @@ def _adopt(api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budg
     if found is None:
         raise ServiceFailure(f"replication set {existing} disappeared while being adopted")
     converge(api, keys, existing, spec, budget, found=found)
+    owner.adopt(existing)  # once it matches the template: a failed adoption leaves no claim
     return existing
 
 
@@ -111,6 +186,7 @@ def update(
     token: str,
     budget: Budget,
     names: Names,
+    owner: Stewards,
     hints: Iterable[str] = (),
     progress: Progress | None = None,
 ) -> str:
@@ -119,30 +195,55 @@ def update(
     ``hints`` are Regions the event names (new and old properties): where to look for the set
     when the provider's own Region no longer sees it.
     """
-    found = (
-        locate(api, physical_id, hints, whole=True) if is_replication_set_arn(physical_id) else None
-    )
+    found = None
+    if progress is None or progress.created is None:  # a continuation's set is progress's
+        found = (
+            locate(api, physical_id, hints, whole=True)
+            if is_replication_set_arn(physical_id)
+            else None
+        )
+    if found is not None and found.live.status == "DELETING":
+        # Being deleted outside the stack: once it is gone, it is created anew, as below.
+        wait_gone(api, physical_id, found.region, budget)
+        found = None
     if found is None:
         # CloudFormation sees a new PhysicalResourceId and then deletes the old one: a no-op.
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
         # new set (discard), which no stack would otherwise own.
-        return create(api, keys, spec, token, budget, progress=progress)
+        return create(api, keys, spec, token, budget, owner=owner, progress=progress)
+    owner.claim(physical_id)
     converge(api, keys, physical_id, spec, budget, found=found, names=names)
     return physical_id
 
 
 def delete(
-    api: IncidentsApi, physical_id: str, budget: Budget, names: Names, hints: Iterable[str] = ()
+    api: IncidentsApi,
+    physical_id: str,
+    budget: Budget,
+    *,
+    names: Names,
+    owner: Stewards,
+    hints: Iterable[str] = (),
 ) -> None:
-    """Delete the set and wait until it is gone; anything already gone is success."""
+    """Delete the set and wait until it is gone, unless another resource manages it; anything
+    already gone is success."""
     if not is_replication_set_arn(physical_id):
         return  # a Create that failed before any set existed
     found = locate(api, physical_id, hints)
     if found is None:
+        owner.forget(physical_id)
+        return
+    released = owner.release(physical_id)
+    if not released.delete_set:
+        log.info(
+            "leaving the replication set in place: another resource manages it",
+            extra={"arn": physical_id, "manager": str(ownership.manager(released.remaining))},
+        )
         return
     region = found.region
     live = found.live if found.live.settled else wait_settled(api, physical_id, region, budget)
     if live is None:
+        owner.forget(physical_id)
         return
     if live.deletion_protected:
         raise DeletionProtected(
@@ -155,24 +256,27 @@ def delete(
             "stack again."
         )
     _delete_and_wait(api, physical_id, region, budget)
+    owner.forget(physical_id)
 
 
 def _delete_and_wait(api: IncidentsApi, arn: str, region: str, budget: Budget) -> None:
+    budget.before_call()
     if api.delete(arn, region):
         wait_gone(api, arn, region, budget)
 
 
-def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
+def discard(api: IncidentsApi, arn: str, budget: Budget, records: OwnerRecords) -> None:
     """Delete a set this request created and no stack will own, protection or not."""
     found = locate(api, arn, ())
-    if found is None:
-        return
-    live = found.live if found.live.settled else wait_settled(api, arn, found.region, budget)
-    if live is None:
-        return
-    if live.deletion_protected:
-        api.apply(arn, SetDeletionProtection(False, found.region))
-    _delete_and_wait(api, arn, found.region, budget)
+    live = None if found is None else found.live
+    if found is not None and live is not None and not live.settled:
+        live = wait_settled(api, arn, found.region, budget)
+    if found is not None and live is not None:
+        if live.deletion_protected:
+            budget.before_call()
+            api.apply(arn, SetDeletionProtection(False, found.region))
+        _delete_and_wait(api, arn, found.region, budget)
+    records.change_line(arn, lambda _: ())
 
 
 def locate(
@@ -234,6 +338,9 @@ def converge(
     vanished = ServiceFailure(f"replication set {arn} disappeared while the stack was changing it")
     region = found.region if found else api.home
     live = found.live if found else None
+    if live is not None and live.status == "FAILED":
+        live = _remove_failed_regions(api, arn, live, budget, names)
+        region = via(set(live.regions), api.home)
     if live is None or live.status != "ACTIVE" or live.tags is None:
         waited = wait_active(api, arn, region, budget)
         if waited is None:
@@ -249,6 +356,7 @@ def converge(
     actions = plan(live, spec, api.home)
     keys.check((a.name, a.kms_key) for a in actions if isinstance(a, AddRegion))
     for action in actions:
+        budget.before_call()
         try:
             api.apply(arn, action)
         except ServiceFailure as error:
@@ -260,6 +368,56 @@ def converge(
             if now is None:
                 raise vanished
             live = now
+
+
+def _remove_failed_regions(
+    api: IncidentsApi,
+    arn: str,
+    live: LiveReplicationSet,
+    budget: Budget,
+    names: Names | None,
+) -> LiveReplicationSet:
+    """A FAILED set (a Region whose addition failed): remove the failed Regions first, the
+    rollback's whole job when the template no longer names them; the plan re-adds any it does.
+
+    No source says whether Incident Manager takes changes to a FAILED set (the emulator's
+    switch, assumed); where it refuses, the Reason gives the ways out.
+    """
+    failed = sorted(name for name, r in live.regions.items() if r.status == "FAILED")
+    healthy = set(live.regions) - set(failed)
+    if not failed or not healthy:
+        raise SetFailed(live.failure_summary())
+    for name in failed:
+        budget.before_call()
+        try:
+            api.apply(arn, RemoveRegion(name, via(healthy, api.home)))
+        except ServiceFailure as error:
+            raise SetFailed(_failed_way_out(live, name, error, names)) from error
+        if wait_settled(api, arn, via(healthy, api.home), budget) is None:
+            raise ServiceFailure(f"replication set {arn} disappeared while it was being changed")
+    after = api.find(arn, via(healthy, api.home))
+    if after.status == "FAILED":
+        raise SetFailed(after.failure_summary())
+    return after
+
+
+def _failed_way_out(
+    live: LiveReplicationSet, region: str, error: ServiceFailure, names: Names | None
+) -> str:
+    skip = (
+        f" If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
+        f"resource: aws cloudformation continue-update-rollback --stack-name "
+        f"{names.stack_name} --resources-to-skip {names.logical_id}."
+        if names
+        else ""
+    )
+    return (
+        f"{live.failure_summary()}. Incident Manager refused to remove the failed Region "
+        f"{region} ({error.reason}).{skip} Then remove it by hand once Incident Manager allows: "
+        f"aws ssm-incidents update-replication-set --arn {live.arn} --actions "
+        f'\'[{{"deleteRegionAction":{{"regionName":"{region}"}}}}]\' '
+        "--region ONE_OF_ITS_OTHER_REGIONS; or ask AWS Support, and update the stack again."
+    )
 
 
 def _removal_refused(

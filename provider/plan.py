@@ -133,14 +133,16 @@ def region_actions(
 def tag_actions(
     current: Mapping[str, str], wanted: Mapping[str, str], through: str = ""
 ) -> list[Action]:
-    """TagResource for new and changed tags, UntagResource for removed ones; aws: keys stay."""
+    """UntagResource for removed tags, then TagResource for new and changed ones; aws: keys
+    stay. Untagging first keeps the set within the 50-tag limit throughout (renaming a tag of
+    a set with 50 would otherwise make 51 for a moment, and TagResource would refuse it)."""
     actions: list[Action] = []
     changed = tuple((k, v) for k, v in wanted.items() if current.get(k) != v)
     removed = tuple(sorted(k for k in current if k not in wanted and not k.startswith("aws:")))
-    if changed:
-        actions.append(TagSet(changed, through))
     if removed:
         actions.append(UntagSet(removed, through))
+    if changed:
+        actions.append(TagSet(changed, through))
     return actions
 
 

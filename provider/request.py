@@ -6,28 +6,22 @@ previous request's URL. The event is therefore parsed here before crhelper sees 
 one raises :class:`MalformedEvent`, which still names what it can answer with.
 """
 
-import random
+import hashlib
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .spec import is_replication_set_arn, service_timeout
+from .spec import service_timeout
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
+ALPHABET = string.ascii_uppercase + string.digits
 REQUIRED = ("RequestType", "RequestId", "ResponseURL", "StackId", "LogicalResourceId")
-#: Where a continuation carries what an earlier invocation of the request learned.
+#: Where a continuation names its step; all it needs to know is in the provider's records.
 CONTINUATION = "ProviderContinuation"
-
-
-@dataclass(frozen=True)
-class Continuation:
-    """What an earlier invocation of this request carried over: its deadline, how many
-    invocations came before, and the ARN it created."""
-
-    deadline: float | None = None
-    attempt: int = 0
-    created: str | None = None
+#: The most steps (invocations) one request may take: far above what the deadline allows at
+#: Lambda's 15 minutes (4), and a bound on any chain whatever the function's timeout.
+MAX_STEPS = 120
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,7 @@ class Request:
     response_url: str
     properties: Mapping[str, Any]
     old_properties: Mapping[str, Any]
-    continuation: Continuation
+    step: int | None  # 0: CloudFormation's event; n: the n-th continuation; None: unreadable
     event: Mapping[str, Any]  # as received: a continuation carries it on
 
     @property
@@ -113,7 +107,7 @@ def parse_request(event: object) -> Request:
         response_url=_text(event, "ResponseURL"),
         properties=_mapping(event, "ResourceProperties"),
         old_properties=_mapping(event, "OldResourceProperties"),
-        continuation=_continuation(event.get(CONTINUATION)),
+        step=_step(event),
         event=event,
     )
 
@@ -139,22 +133,22 @@ def _identity(event: Mapping[str, Any], fallback: str) -> Identity:
 
 def _made_up_id(event: Mapping[str, Any]) -> str:
     """An ID for a Create that failed before any set existed, shaped as crhelper makes it
-    (STACK_LOGICALID_RANDOM): no replication-set ARN, so the rollback's Delete calls nothing."""
+    (STACK_LOGICALID_SUFFIX): no replication-set ARN, so the rollback's Delete calls nothing.
+    The suffix comes from the RequestId, so a repeated delivery answers the same ID."""
     parts = _text(event, "StackId").split("/")
     stack = parts[1] if len(parts) >= 3 else "stack"
-    suffix = "".join(random.choices(string.ascii_uppercase + string.digits, k=8))
+    digest = hashlib.sha256(_text(event, "RequestId").encode()).digest()
+    suffix = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:8])
     return f"{stack}_{_text(event, 'LogicalResourceId')}_{suffix}"
 
 
-def _continuation(carried: object) -> Continuation:
-    """What a continuation carried; a fresh start for CloudFormation's own event or a garbled
-    state (a new deadline, rather than none)."""
-    if not isinstance(carried, Mapping):
-        return Continuation()
-    try:
-        deadline, attempt = float(carried["Deadline"]), int(carried.get("Attempt", 0))
-    except (KeyError, TypeError, ValueError):
-        return Continuation()
-    created = carried.get("Created")
-    valid = isinstance(created, str) and is_replication_set_arn(created)
-    return Continuation(deadline, attempt, created if valid else None)
+def _step(event: Mapping[str, Any]) -> int | None:
+    """The step a continuation names: 0 for CloudFormation's own event (it has none); None for
+    anything else than a step number in range, which the provider never sends."""
+    if CONTINUATION not in event:
+        return 0
+    carried = event[CONTINUATION]
+    step = carried.get("Step") if isinstance(carried, Mapping) else None
+    if type(step) is int and 1 <= step <= MAX_STEPS:
+        return step
+    return None

@@ -6,6 +6,7 @@ final, and keeps the body under CloudFormation's 4 KB limit. The ResponseURL's q
 a presigned credential, so only its scheme, host and path are ever logged.
 """
 
+import http.client
 import json
 import re
 import time
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 
-from .settings import SERVICE
+from .settings import RESPONSE_TIMEOUT_SECONDS, SERVICE
 
 MAX_BODY_BYTES = 4096
 #: CloudFormation's presigned S3 response URLs (any region, aws and aws-cn partitions).
@@ -32,9 +33,16 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+#: A query string wherever it appears (a URL with or without its scheme: http.client's
+#: InvalidURL quotes the path alone), and any X-Amz-* parameter on its own. Linear: no
+#: pattern here can backtrack.
+QUERY = re.compile(r"\?[^\s'\"]+")
+AMZ_PARAMETER = re.compile(r"X-Amz-[A-Za-z-]*=[^&\s'\"]*", re.IGNORECASE)
+
+
 def redact_text(text: str) -> str:
-    """Every URL in ``text`` with its query string cut off."""
-    return re.sub(r"(https?://[^\s?'\"]+)\?[^\s'\"]*", r"\1?<redacted>", text)
+    """``text`` with every query string and presigned parameter cut out."""
+    return AMZ_PARAMETER.sub("X-Amz-<redacted>", QUERY.sub("?<redacted>", text))
 
 
 def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
@@ -70,8 +78,8 @@ def send(
     body: dict[str, Any],
     *,
     extra_origins: Iterable[str] = (),
-    attempts: int = 5,
-    timeout: float = 10.0,
+    attempts: int = 4,
+    timeout: float = RESPONSE_TIMEOUT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """PUT the response; True once CloudFormation's endpoint accepted it (2xx)."""
@@ -93,8 +101,11 @@ def send(
                 log.error("%s refused the response with HTTP %s; not retrying", where, error.code)
                 return False
             problem = f"HTTP {error.code}"
-        except (OSError, urllib.error.URLError) as error:
-            problem = redact_text(str(error))
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            # OSError covers URLError and timeouts; http.client's own errors (BadStatusLine,
+            # IncompleteRead, InvalidURL) are no OSError, and urllib's ValueError (a bad URL):
+            # each is retried and given up on the same way, never let out.
+            problem = redact_text(f"{type(error).__name__}: {error}")
         log.warning(
             "sending the response to %s failed (%s), attempt %d/%d",
             where,

@@ -26,6 +26,12 @@ class Budget:
     first_delay: float = 1.0
     max_delay: float = 5.0
 
+    def before_call(self) -> None:
+        """Hand off rather than start a call that might outlast this invocation (one call,
+        retries included, fits the reserve: ``provider.settings.call_seconds``)."""
+        if self.remaining_ms() / 1000 < self.reserve_seconds:
+            raise Handoff
+
 
 def wait_for(
     read: Callable[[], T],

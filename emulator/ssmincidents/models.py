@@ -43,6 +43,11 @@ TRANSITION_SECONDS_ENV = "SSM_INCIDENTS_TRANSITION_SECONDS"
 #: Source: the user guide ("wait 24 hours after creating it"); Terraform's acceptance test
 #: updateRegionsWithoutCMK removes a Region minutes after adding it, so the scope is unclear.
 REMOVAL_MIN_AGE_ENV = "SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS"
+#: Assumed rule, strict by default: a FAILED set (a Region whose addition failed) takes no
+#: UpdateReplicationSet. No source says whether the service lets a failed Region be removed;
+#: set this to 1 for the lenient reading, where removing the failed Regions is allowed and
+#: brings the set back to ACTIVE.
+FAILED_REGION_REMOVABLE_ENV = "SSM_INCIDENTS_FAILED_REGION_REMOVABLE"
 #: A replication set holds at most three Regions (API reference: "up to three Regions").
 MAX_REGIONS = 3
 #: A resource holds at most 50 tags (API reference, TagResource and the TagMap shape).
@@ -133,6 +138,7 @@ class SsmIncidentsBackend(BaseBackend):
         self.tagger = TaggingService(key_name="key", value_name="value")
         self.transition_seconds = float(os.environ.get(TRANSITION_SECONDS_ENV, "0"))
         self.removal_min_age_seconds = float(os.environ.get(REMOVAL_MIN_AGE_ENV, "0"))
+        self.failed_region_removable = os.environ.get(FAILED_REGION_REMOVABLE_ENV, "") == "1"
         # Extension points, for tests (emulator.control sets them; a moto user never needs to):
         self.clock: Callable[[], datetime] = utcnow
         self.before_call: list[Callable[[str], None]] = []  # run as each operation starts
@@ -341,11 +347,34 @@ class SsmIncidentsBackend(BaseBackend):
         self, region: str, arn: str, actions: list[Mapping[str, Any]]
     ) -> None:
         action = actions[0]
+        rs = self._find(arn, region)
+        if rs.status == "FAILED" and self.failed_region_removable:
+            self._remove_failed_region(rs, action)
+            return
         rs = self._find_active(arn, region)
         if "addRegionAction" in action:
             self._add_region(rs, action["addRegionAction"])
         else:
             self._delete_region(rs, action["deleteRegionAction"])
+
+    def _remove_failed_region(self, rs: ReplicationSet, action: Mapping[str, Any]) -> None:
+        """The lenient reading of the assumed rule (FAILED_REGION_REMOVABLE_ENV): a FAILED set
+        takes only the removal of a Region that failed; once none is left, it is ACTIVE."""
+        name = (action.get("deleteRegionAction") or {}).get("regionName")
+        replica = rs.replicas.get(name) if name else None
+        if replica is None or replica.status != "FAILED" or len(rs.replicas) == 1:
+            raise ConflictException(
+                f"Replication set {rs.arn} is FAILED; only a failed Region can be removed", rs.arn
+            )
+        now = self._begin_change(rs, "UPDATING")
+        replica.status, replica.status_update_time = "DELETING", now
+
+        def finish() -> None:
+            rs.replicas.pop(replica.name, None)
+            failed = any(r.status == "FAILED" for r in rs.replicas.values())
+            rs.status = "FAILED" if failed else "ACTIVE"
+
+        self._schedule(rs, finish)
 
     def _add_region(self, rs: ReplicationSet, add: Mapping[str, str]) -> None:
         name = add["regionName"]

@@ -11,6 +11,7 @@ from typing import Any, cast
 from provider import lifecycle
 from provider.incidents import IncidentsApi, NotFound
 from provider.keys import KeyFacts, Keys
+from provider.ownership import Owner
 from provider.plan import Action, AddRegion, RemoveRegion
 from provider.spec import RegionSpec, ReplicationSetSpec
 from provider.state import LiveRegion, LiveReplicationSet
@@ -82,6 +83,7 @@ def update(fake: FakeIncidents, wanted: dict[str, str | None], hints: tuple[str,
         token="t",
         budget=budget(),
         names=NAMES,
+        owner=lifecycle.Stewards(MemoryOwners(), Owner("stack-id", "ReplicationSet")),
         hints=hints,
     )
 
@@ -116,3 +118,21 @@ def test_every_call_of_a_wholesale_move_goes_through_a_region_of_the_set() -> No
     assert sorted(fake.regions) == ["eu-central-1", HOME]
     made: list[Any] = [call for call in fake.calls if call[0] in ("AddRegion", "RemoveRegion")]
     assert len(made) == 5  # three removals, two additions; FakeIncidents.apply checks each Region
+
+
+class MemoryOwners:
+    """The owner records, in memory (provider.records keeps them in DynamoDB)."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, tuple[Owner, ...]] = {}
+
+    def line(self, arn: str) -> tuple[Owner, ...] | None:
+        return self.lines.get(arn)
+
+    def change_line(self, arn: str, change: Any) -> tuple[Owner, ...]:
+        new: tuple[Owner, ...] = change(self.lines.get(arn))
+        if new:
+            self.lines[arn] = new
+        else:
+            self.lines.pop(arn, None)
+        return new

@@ -48,15 +48,15 @@ def test_a_set_that_matches_the_spec_needs_no_call() -> None:
     assert unchanged == []
 
 
-def test_tags_then_removals_then_additions_then_deletion_protection_on() -> None:
+def test_untag_then_tag_then_removals_then_additions_then_deletion_protection_on() -> None:
     actions = plan(
         live({HOME: None, "eu-west-1": None}, {"old": "x", "keep": "1"}),
         spec({HOME: None, "us-west-2": None}, {"keep": "2", "new": "y"}, protected=True),
         HOME,
     )
     assert actions == [
-        TagSet((("keep", "2"), ("new", "y")), HOME),
         UntagSet(("old",), HOME),
+        TagSet((("keep", "2"), ("new", "y")), HOME),
         RemoveRegion("eu-west-1", HOME),
         AddRegion("us-west-2", None, HOME),
         SetDeletionProtection(True, HOME),

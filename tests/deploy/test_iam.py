@@ -16,12 +16,19 @@ DEPENDENCIES = {
     "kms:CreateGrant": "Incident Manager takes a grant on a customer managed key",
     "logs:CreateLogStream": "the Lambda runtime writes the function's logs",
     "logs:PutLogEvents": "the Lambda runtime writes the function's logs",
+    "dynamodb:UpdateItem": "Powertools' idempotency utility completes a step's record",
+    "sqs:SendMessage": "Lambda sends an invocation that ended without returning to the queue",
 }
 #: Actions with no resource-level permissions, for which Resource "*" is required.
 NO_RESOURCE_LEVEL = {"ssm-incidents:CreateReplicationSet", "ssm-incidents:ListReplicationSets"}
-IAM_PREFIX = {"ssm-incidents": "ssm-incidents", "lambda": "lambda", "kms": "kms"}
+IAM_PREFIX = {
+    "ssm-incidents": "ssm-incidents",
+    "lambda": "lambda",
+    "kms": "kms",
+    "dynamodb": "dynamodb",
+}
 #: Modules whose client calls go to another service than ssm-incidents.
-MODULE_SERVICE = {"kms.py": "kms"}
+MODULE_SERVICE = {"kms.py": "kms", "records.py": "dynamodb"}
 #: API operations whose IAM action has another name.
 IAM_ACTION = {"lambda:Invoke": "lambda:InvokeFunction"}
 
@@ -77,7 +84,7 @@ def used() -> set[str]:
     }
 
 
-def test_the_code_calls_the_replication_set_api_and_invokes_itself() -> None:
+def test_the_code_calls_the_replication_set_api_its_records_and_invokes_itself() -> None:
     assert used() == {
         "ssm-incidents:CreateReplicationSet",
         "ssm-incidents:ListReplicationSets",
@@ -90,6 +97,9 @@ def test_the_code_calls_the_replication_set_api_and_invokes_itself() -> None:
         "ssm-incidents:ListTagsForResource",
         "lambda:InvokeFunction",
         "kms:DescribeKey",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
     }
 
 
@@ -129,3 +139,14 @@ def test_service_linked_role_and_kms_are_scoped_by_condition() -> None:
     assert by_action["lambda:InvokeFunction"]["Resource"] == {
         "Fn::GetAtt": ["ProviderFunction", "Arn"]
     }
+
+
+def test_the_records_table_is_granted_item_actions_only_on_itself() -> None:
+    [records] = [s for s in statements() if s.get("Sid") == "OwnRecords"]
+    assert records["Resource"] == {"Fn::GetAtt": ["RecordsTable", "Arn"]}
+    assert sorted(records["Action"]) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]

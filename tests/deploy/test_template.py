@@ -3,9 +3,10 @@
 import re
 from pathlib import Path
 
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from cfnlint.decode import cfn_yaml
 
-from provider.settings import settings
+from provider.settings import call_seconds, response_seconds, settings
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text()
@@ -58,3 +59,33 @@ def test_service_token_is_exported_as_the_readme_and_examples_say() -> None:
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         parameters = cfn_yaml.load(str(example))["Parameters"]
         assert parameters["ProviderStackName"]["Default"] == stack_name.group(1), example.name
+
+
+def test_the_records_table_is_what_powertools_and_the_provider_expect() -> None:
+    resources = template()["Resources"]
+    table = resources["RecordsTable"]["Properties"]
+    layer = DynamoDBPersistenceLayer(table_name="t", boto3_client=object())  # type: ignore[arg-type]
+    assert table["KeySchema"] == [{"AttributeName": layer.key_attr, "KeyType": "HASH"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {
+        "AttributeName": layer.expiry_attr,
+        "Enabled": True,
+    }
+    variables = resources["ProviderFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["PROVIDER_IDEMPOTENCY_TABLE"] == {"Ref": "RecordsTable"}
+
+
+def test_asynchronous_invocations_are_never_retried_and_the_unanswered_are_kept() -> None:
+    config = template()["Resources"]["ProviderFunction"]["Properties"]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 0
+    assert config["MaximumEventAgeInSeconds"] == 3600  # what CloudFormation waits at most
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["UnansweredInvocations", "Arn"]},
+    }
+
+
+def test_one_call_and_one_response_delivery_fit_the_hand_off_reserve() -> None:
+    config = settings()
+    assert call_seconds(config.max_attempts) <= config.handoff_seconds
+    assert response_seconds(config.response_attempts) <= config.handoff_seconds

@@ -6,6 +6,7 @@ before any lookup (the ARNs here name no set). A constraint added to the model s
 a new case; a shape with a pattern and no sample below fails the test, so none is missed.
 """
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,9 @@ class Case:
 
 
 def case_id(case: Case) -> str:
-    return f"{case}:{abs(hash(repr(case.request))) % 1000:03d}"
+    """Stable across processes (``hash()`` is salted per process, which pytest -n refuses)."""
+    digest = hashlib.sha256(repr(case.request).encode()).hexdigest()[:6]
+    return f"{case}:{digest}"
 
 
 def _replace(request: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:

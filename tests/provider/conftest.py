@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from types import SimpleNamespace
 from typing import Any, cast
 
 import boto3
@@ -13,15 +14,18 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.retries.standard import ExponentialBackoff
+from crhelper import resource_helper
 
 from emulator import control
 from local_cloudformation.protocol import (
     FakeClock,
     FakeContext,
+    InvocationTimedOut,
     ResponseEndpoint,
     make_event,
     response_endpoint,
 )
+from local_cloudformation.provider_stack import TABLE_VARIABLE, create_records_table
 from local_cloudformation.tls import TlsFiles, make_tls_files
 from provider.app import Handler, log_formatter, make_handler
 from provider.incidents import IncidentsApi
@@ -47,7 +51,8 @@ def endpoint(tls: TlsFiles) -> Iterator[ResponseEndpoint]:
 
 @dataclass
 class Stack:
-    """Plays CloudFormation: sends events to the handler, reads back exactly one response."""
+    """Plays CloudFormation and Lambda: sends events to the handler on Lambda's clock (its
+    timeout, crhelper's timer on it, its retries), reads back the answers."""
 
     endpoint: ResponseEndpoint
     clock: FakeClock
@@ -58,6 +63,11 @@ class Stack:
     invocations: int = 0
     #: Lambda refuses the provider's self-invoke (e.g. lambda:InvokeFunction denied)
     refuse_self_invoke: bool = False
+    #: How long each call of an operation takes (a slow service), in Lambda time
+    call_seconds: dict[str, float] = field(default_factory=dict)
+    #: Lambda's retries of an invocation that timed out (template.yaml: 0; Lambda's default: 2)
+    lambda_retries: int = 0
+    timed_out: int = 0  # invocations Lambda ended at their timeout
 
     def __post_init__(self) -> None:
         self.runtime.continue_later = self.continue_later
@@ -75,21 +85,41 @@ class Stack:
         return make_event(request_type, properties, self.endpoint, **kw)
 
     def invoke(self, event: Any) -> None:
-        """One invocation, as Lambda makes it; continuations it starts are queued, not run."""
-        self.invocations += 1
-        self.handler(event, cast(LambdaContext, FakeContext(self.clock, self.timeout_seconds)))
+        """One invocation as Lambda makes it, ended at its timeout and retried as configured;
+        continuations it starts are queued, not run."""
+        for _ in range(1 + self.lambda_retries):
+            self.invocations += 1
+            context = FakeContext(self.clock, self.timeout_seconds)
+            self.clock.ends_at = context.started + self.timeout_seconds
+            try:
+                self.handler(event, cast(LambdaContext, context))
+                return
+            except InvocationTimedOut:
+                self.timed_out += 1
+            finally:
+                self.clock.ends_at = None
+
+    def slow_call(self, model: Any, **_: Any) -> None:
+        """botocore's before-call hook: the call takes its time on Lambda's clock."""
+        seconds = self.call_seconds.get(model.name, 0)
+        if seconds:
+            self.clock.advance(seconds)
 
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Invoke the handler (and any continuation it starts); return the one response."""
+        """Invoke the handler (and any continuation it starts); return the answer, which a
+        repeated delivery may repeat but never change."""
         pending = [event]
         while pending:
             self.invoke(pending.pop(0))
             pending += self.continuations
             self.continuations.clear()
         responses = self.endpoint.for_request(event["RequestId"])
-        assert len(responses) == 1, (
-            f"CloudFormation received {len(responses)} responses: {responses}"
-        )
+        assert responses, "CloudFormation received no response: it would wait an hour"
+        if self.lambda_retries == 0:
+            assert len(responses) == 1, (
+                f"CloudFormation received {len(responses)} responses: {responses}"
+            )
+        assert all(r == responses[0] for r in responses), f"different answers: {responses}"
         return responses[0]
 
     def a_day_later(self) -> None:
@@ -134,21 +164,29 @@ def stack(
     monkeypatch.setenv("SSL_CERT_FILE", str(tls.authority))  # the provider trusts the endpoint
     monkeypatch.setenv("PROVIDER_RESPONSE_ORIGINS", endpoint.origin)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "incident-replication-set-provider")
+    # the provider's records, in a table made as template.yaml makes it
+    monkeypatch.setenv(TABLE_VARIABLE, create_records_table(boto3.client("dynamodb", HOME)))
     settings.cache_clear()
     # botocore's retry backoff sleeps for real; the retries still happen, without the wait.
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     control.set_region_removal_min_age(REMOVAL_RULES[removal_rule])
     clock = FakeClock(on_sleep=control.advance_clock)
+    # crhelper's timer runs on Lambda's clock: it answers FAILED half a second before the end.
+    monkeypatch.setattr(resource_helper, "threading", SimpleNamespace(Timer=clock.timer))
     config = Config(retries={"mode": "standard", "total_max_attempts": 5})
-    incidents = IncidentsApi(
-        cache(lambda region: boto3.client("ssm-incidents", region_name=region, config=config)),
-        HOME,
-    )
+    call_seconds: dict[str, float] = {}
+
+    def incidents_client(region: str) -> Any:
+        client = boto3.client("ssm-incidents", region_name=region, config=config)
+        client.meta.events.register("before-call.ssm-incidents", running.slow_call)
+        return client
+
+    incidents = IncidentsApi(cache(incidents_client), HOME)
     kms = KmsApi(cache(lambda region: boto3.client("kms", region_name=region, config=config)))
     runtime = Runtime(
         incidents=lambda: incidents, kms=lambda: kms, clock=clock.time, sleep=clock.sleep
     )
-    running = Stack(endpoint, clock, runtime)
+    running = Stack(endpoint, clock, runtime, call_seconds=call_seconds)
     endpoint.deliveries.clear()
     endpoint.failures.clear()
     endpoint.attempts = 0

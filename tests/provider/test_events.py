@@ -27,9 +27,13 @@ def load(name: str, stack: Stack, physical_id: str | None = None) -> dict[str, A
     return event
 
 
-def existing_set(stack: Stack, old_properties: dict[str, Any]) -> str:
+def existing_set(stack: Stack, event: dict[str, Any], old_properties: dict[str, Any]) -> str:
+    """The set the event's resource (its stack and logical ID) created, as the event expects."""
     properties = {k: v for k, v in old_properties.items() if k != "ServiceToken"}
-    arn = str(stack.create(properties)["PhysicalResourceId"])
+    created = stack.create(
+        properties, stack_id=event["StackId"], logical_id=event["LogicalResourceId"]
+    )
+    arn = str(created["PhysicalResourceId"])
     control.reset_call_counts()
     return arn
 
@@ -74,7 +78,7 @@ def test_create_bad_properties_event(stack: Stack) -> None:
 )
 def test_update_events(stack: Stack, name: str, regions: list[str], tags: dict[str, str]) -> None:
     stored = json.loads((EVENTS / name).read_text())
-    arn = existing_set(stack, stored["OldResourceProperties"])
+    arn = existing_set(stack, stored, stored["OldResourceProperties"])
     stack.a_day_later()  # the set's Regions may be removed under the assumed 24-hour rule too
     response = stack.send(load(name, stack, arn))
     assert (response["Status"], response["PhysicalResourceId"]) == ("SUCCESS", arn)
@@ -85,7 +89,7 @@ def test_update_events(stack: Stack, name: str, regions: list[str], tags: dict[s
 
 def test_delete_event(stack: Stack) -> None:
     stored = json.loads((EVENTS / "delete.json").read_text())
-    arn = existing_set(stack, stored["ResourceProperties"])
+    arn = existing_set(stack, stored, stored["ResourceProperties"])
     assert stack.send(load("delete.json", stack, arn))["Status"] == "SUCCESS"
     assert all_sets() == []
 

@@ -4,26 +4,33 @@ from typing import Any
 
 from emulator import control
 from provider.request import CONTINUATION
-from tests.provider.conftest import Stack, success
+from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
 
-def test_a_continuation_arriving_after_completion_answers_the_same(stack: Stack) -> None:
+def test_a_continuation_of_a_step_that_answered_changes_nothing_and_answers_nothing(
+    stack: Stack,
+) -> None:
     event = stack.event("Create", ONE_REGION)
     first = stack.send(event)
-    stack.endpoint.deliveries.clear()
-    late = {**event, CONTINUATION: {"Deadline": stack.clock.time() + 600, "Attempt": 1}}
-    assert stack.send(late) == first
+    control.reset_call_counts()
+    stack.invoke({**event, CONTINUATION: {"Step": 1}})  # no step handed off to step 1
+    assert stack.endpoint.for_request(event["RequestId"]) == [first]
+    assert control.call_counts() == {}
     assert all_sets() == [first["PhysicalResourceId"]]
 
 
-def test_redelivered_delete_after_success_answers_success_again(stack: Stack) -> None:
+def test_redelivered_delete_after_success_repeats_the_answer_and_calls_nothing(
+    stack: Stack,
+) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     event = stack.event("Delete", ONE_REGION, physical_id=arn)
     first = stack.send(event)
     stack.endpoint.deliveries.clear()
+    control.reset_call_counts()
     assert stack.send(event) == first
     assert first["Status"] == "SUCCESS"
+    assert control.call_counts() == {}
 
 
 def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: Stack) -> None:
@@ -49,9 +56,12 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
     assert all_sets() == [arn]
 
 
-def test_a_continuation_with_a_garbled_state_starts_a_fresh_deadline(stack: Stack) -> None:
-    event = {**stack.event("Create", ONE_REGION), CONTINUATION: "not-a-state"}
-    response = stack.send(event)
-    [arn] = all_sets()
-    assert response == success(event, arn)
-    assert control.call_counts()["CreateReplicationSet"] == 1
+def test_a_continuation_with_a_garbled_step_changes_nothing_and_answers_nothing(
+    stack: Stack,
+) -> None:
+    for garbled in ("not-a-state", {"Step": "1"}, {"Step": 0}, {"Step": 10**6}, {}):
+        event = {**stack.event("Create", ONE_REGION), CONTINUATION: garbled}
+        stack.invoke(event)
+        assert stack.endpoint.for_request(event["RequestId"]) == []
+    assert control.call_counts() == {}
+    assert all_sets() == []

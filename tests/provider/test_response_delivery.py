@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from local_cloudformation.protocol import SECRET_QUERY, response_endpoint
-from provider.responder import allowed
+from provider.responder import allowed, redact_text, send
 from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack
 from tests.provider.test_create import ONE_REGION, all_sets
@@ -23,14 +23,14 @@ def test_5xx_answers_are_retried_until_delivered(stack: Stack) -> None:
     assert stack.clock.slept[-2:] == [1.0, 2.0]  # backoff between attempts
 
 
-def test_an_endpoint_that_always_fails_is_given_up_after_five_attempts(
+def test_an_endpoint_that_always_fails_is_given_up_after_four_attempts(
     stack: Stack, logs: CapturedLogs
 ) -> None:
     stack.endpoint.failures[:] = [503] * 20
     stack.invoke(stack.event("Create", ONE_REGION))
-    assert stack.endpoint.attempts == 5
+    assert stack.endpoint.attempts == 4  # 4 tries of 5 s and their waits fit the 30 s reserve
     assert stack.endpoint.deliveries == []
-    assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
+    assert stack.clock.slept[-3:] == [1.0, 2.0, 4.0]
     assert "gave up sending the response" in logs.provider.getvalue()
     assert (
         len(all_sets()) == 1
@@ -87,7 +87,7 @@ def test_an_endpoint_that_never_listens_is_given_up(
         stack.endpoint.origin, f"http://127.0.0.1:{port}"
     )
     stack.invoke(event)  # returns: no endless retry
-    assert stack.clock.slept[-4:] == [1.0, 2.0, 4.0, 8.0]
+    assert stack.clock.slept[-3:] == [1.0, 2.0, 4.0]
     assert "gave up sending the response" in logs.provider.getvalue()
 
 
@@ -149,3 +149,69 @@ def test_a_certificate_the_provider_does_not_trust_gets_no_response(
     assert stack.endpoint.deliveries == []
     assert "CERTIFICATE_VERIFY_FAILED" in logs.provider.getvalue()
     assert "gave up sending the response" in logs.provider.getvalue()
+
+
+def garbage_server(reply: bytes) -> tuple[socket.socket, threading.Thread, list[int]]:
+    """A listener that answers every connection with ``reply`` (not HTTP), then closes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.1)
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while listener.fileno() != -1:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(1)
+            with connection:
+                connection.recv(65536)
+                connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener, thread, accepted
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [(b"NOT HTTP AT ALL\r\n\r\n", "BadStatusLine"), (b"", "RemoteDisconnected")],
+)
+def test_http_client_errors_are_retried_and_given_up_like_connection_errors(
+    logs: CapturedLogs, reply: bytes, error: str
+) -> None:
+    listener, thread, accepted = garbage_server(reply)
+    origin = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    slept: list[float] = []
+    try:
+        delivered = send(
+            f"{origin}/bucket/key?{SECRET_QUERY}",
+            {"Status": "SUCCESS"},
+            extra_origins=[origin],
+            sleep=slept.append,
+        )
+    finally:
+        listener.close()
+        thread.join()
+    assert delivered is False and len(accepted) == 4 and slept == [1.0, 2.0, 4.0]
+    text = logs.provider.getvalue()
+    assert f"failed ({error}" in text and "gave up sending the response" in text
+
+
+def test_an_invalid_url_is_given_up_and_its_query_never_logged(logs: CapturedLogs) -> None:
+    origin = "http://127.0.0.1:9"
+    url = f"{origin}/bucket/a key?{SECRET_QUERY}"  # http.client refuses the space (InvalidURL)
+    assert send(url, {"Status": "SUCCESS"}, extra_origins=[origin], sleep=lambda _: None) is False
+    text = logs.everything.getvalue()
+    assert "InvalidURL" in text and "gave up sending the response" in text
+    assert "X-Amz-Signature" not in text and "X-Amz-Credential" not in text
+
+
+def test_redaction_covers_a_url_without_its_scheme_and_bare_presigned_parameters() -> None:
+    quoted = f"URL can't contain control characters. '/bucket/a key?{SECRET_QUERY}'"
+    assert redact_text(quoted) == "URL can't contain control characters. '/bucket/a key?<redacted>'"
+    assert "X-Amz" not in redact_text(f"{SECRET_QUERY}").replace("X-Amz-<redacted>", "")

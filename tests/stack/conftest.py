@@ -51,8 +51,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     running = EmulatorServer().start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)  # the provider inside calls the server
     with ExitStack() as resources:
-        with_stacks(running, resources)
         reset = urllib.request.Request(f"{running.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset)
+        urllib.request.urlopen(reset)  # before the stacks: their provider makes its table
+        with_stacks(running, resources)
         yield running.url
     running.stop()

@@ -1,0 +1,227 @@
+"""The provider's own records, in the DynamoDB table ``PROVIDER_IDEMPOTENCY_TABLE`` creates
+(template.yaml: key ``id``, on-demand, TTL on ``expiration``).
+
+Two kinds of item:
+
+- **One per delivery step**, by Powertools' idempotency utility: the key is the request's
+  RequestId and the step (0: CloudFormation's event; n: the n-th continuation). The first
+  delivery of a step runs it and stores what it came to (the response body, or the state a
+  continuation needs); any later delivery of that step gets the stored result back and runs
+  nothing; a delivery while the step runs is refused (``InProgress``). Records live
+  ``RECORD_SECONDS``: CloudFormation waits at most an hour for an answer, and Lambda keeps an
+  asynchronous event for up to six hours, so a late duplicate still finds its record.
+- **One per replication set**, ``owner#ARN``: the line of resources that manage it
+  (``provider.ownership``), written with a version condition so two stacks cannot both win.
+
+When the table cannot be reached the request is answered FAILED before anything changes
+(``RecordsUnavailable``): acting without a record could repeat an effect, and saying nothing
+would leave CloudFormation waiting an hour.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import ProviderError
+from .ownership import Line, Owner
+from .settings import SERVICE
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+#: 24 hours: past CloudFormation's longest wait (1 h) and Lambda's longest event age (6 h).
+RECORD_SECONDS = 24 * 3600
+#: Every step record's key starts so (Powertools' key_prefix): ``request#<md5 of the step>``.
+KEY_PREFIX = "request"
+OWNER_PREFIX = "owner#"
+#: Tries of a conditional write that lost a race to another request before giving up.
+OWNER_WRITE_TRIES = 3
+
+log = Logger(service=SERVICE, child=True)
+Result = dict[str, Any]
+
+
+class RecordsUnavailable(ProviderError):
+    """The table could not be read or written: nothing may change without a record."""
+
+
+class InProgress(Exception):
+    """Another invocation is running this very step: this delivery does nothing."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One delivery step of a request: CloudFormation's event (0) or a continuation (1...)."""
+
+    request_id: str
+    number: int = 0
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"RequestId": self.request_id, "Step": self.number}
+
+
+def _run(step: dict[str, Any], work: Callable[[], Result]) -> Result:
+    """What Powertools records: the work's result, under ``step``'s key."""
+    return work()
+
+
+class Records:
+    """The table, through one DynamoDB client (built by the runtime with bounded timeouts)."""
+
+    def __init__(self, table: str, client: "DynamoDBClient") -> None:
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - first use
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        self.table, self.client = table, client
+        self.config = IdempotencyConfig(expires_after_seconds=RECORD_SECONDS)
+        self.layer = DynamoDBPersistenceLayer(table_name=table, boto3_client=client)
+        self.layer.configure(self.config, key_prefix=KEY_PREFIX)
+        self._once = idempotent_function(
+            data_keyword_argument="step",
+            persistence_store=self.layer,
+            config=self.config,
+            key_prefix=KEY_PREFIX,
+        )(_run)
+
+    # -- delivery steps ------------------------------------------------------------------------
+
+    def once(
+        self, step: Step, work: Callable[[], Result], context: LambdaContext
+    ) -> tuple[Result, bool]:
+        """Run ``work`` for ``step`` unless a delivery already did: (result, ran now)."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+            IdempotencyAlreadyInProgressError,
+            IdempotencyPersistenceLayerError,
+        )
+
+        if os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "").lower() in ("1", "true", "y"):
+            raise RecordsUnavailable(
+                "POWERTOOLS_IDEMPOTENCY_DISABLED is set on the provider function: it cannot "
+                "tell a repeated delivery from a new request. Remove the variable."
+            )
+        self.config.register_lambda_context(context)
+        results: list[Result] = []
+
+        def tracked() -> Result:
+            results.append(work())
+            return results[-1]
+
+        try:
+            result = self._once(step=step.key, work=tracked)
+        except IdempotencyAlreadyInProgressError:
+            raise InProgress(step) from None
+        except IdempotencyPersistenceLayerError as error:
+            if results:  # the work ran; only its record failed: its answer still goes out
+                log.error("could not record the step's result", extra={"error": str(error)})
+                return results[-1], True
+            raise self._unavailable(error) from error
+        return result, bool(results)
+
+    def read(self, step: Step) -> Result | None:
+        """The stored result of a finished ``step``; None when there is none (yet)."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+            IdempotencyItemNotFoundError,
+        )
+
+        try:
+            record = self.layer.get_record(data=step.key)
+        except IdempotencyItemNotFoundError:
+            return None
+        except Exception as error:
+            raise self._unavailable(error) from error
+        if record is None or record.status != "COMPLETED":
+            return None
+        return record.response_json_as_dict()
+
+    def complete(self, step: Step, result: Result) -> None:
+        """Store ``result`` as ``step``'s, when the edge answered for it (crhelper's timer)."""
+        try:
+            self.layer.save_success(data=step.key, result=result)
+        except Exception as error:
+            raise self._unavailable(error) from error
+
+    # -- who manages a set -----------------------------------------------------------------
+
+    def line(self, arn: str) -> Line | None:
+        """The recorded line of managers of ``arn``; None when nothing is recorded."""
+        return self._read_line(arn)[0]
+
+    def change_line(self, arn: str, change: Callable[[Line | None], Line]) -> Line:
+        """Write ``change(line)`` for ``arn``, unless another request wrote in between: then
+        read again and retry. An empty line removes the item."""
+        for _ in range(OWNER_WRITE_TRIES):
+            line, version = self._read_line(arn)
+            new = change(line)
+            if new == line or (not new and line is None):
+                return new
+            if self._write_line(arn, new, version):
+                return new
+        raise RecordsUnavailable(
+            f"the owner record of {arn} in table {self.table} kept changing under this "
+            "request; retry the stack operation"
+        )
+
+    def _read_line(self, arn: str) -> tuple[Line | None, int]:
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": OWNER_PREFIX + arn}}, ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+        if not item:
+            return None, 0
+        owners = tuple(
+            Owner(entry["M"]["stack_id"]["S"], entry["M"]["logical_id"]["S"])
+            for entry in item.get("owners", {}).get("L", [])
+        )
+        return owners, int(item.get("version", {}).get("N", "0"))
+
+    def _write_line(self, arn: str, line: Line, version: int) -> bool:
+        key = {"id": {"S": OWNER_PREFIX + arn}}
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(id)"}
+            if version == 0
+            else {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(version)}},
+            }
+        )
+        try:
+            if not line:
+                self.client.delete_item(TableName=self.table, Key=key, **condition)
+            else:
+                owners: list[Any] = [
+                    {"M": {"stack_id": {"S": o.stack_id}, "logical_id": {"S": o.logical_id}}}
+                    for o in line
+                ]
+                item: dict[str, Any] = {
+                    **key,
+                    "owners": {"L": owners},
+                    "version": {"N": str(version + 1)},
+                }
+                self.client.put_item(TableName=self.table, Item=item, **condition)
+        except ClientError as error:
+            if error.response["Error"].get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise self._unavailable(error) from error
+        except BotoCoreError as error:
+            raise self._unavailable(error) from error
+        return True
+
+    def _unavailable(self, error: Exception) -> RecordsUnavailable:
+        cause = error.__cause__ if error.__cause__ is not None else error
+        detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+        return RecordsUnavailable(
+            f"The provider could not use its records table {self.table} ({detail}); nothing "
+            "was changed. Check that the table exists and that the provider's role may use "
+            "it, then retry the stack operation."
+        )

@@ -1,0 +1,241 @@
+"""Exactly one effect per CloudFormation request, and no set deleted that another resource
+manages: each path of issue 16, as CloudFormation and Lambda deliver it."""
+
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator import control
+from local_cloudformation.protocol import STACK_ID
+from provider.settings import settings
+from tests.provider.conftest import CapturedLogs, Stack, success
+from tests.provider.test_create import ONE_REGION, all_sets, replication_set
+
+ADOPT = {**ONE_REGION, "AdoptExisting": "true"}
+OTHER_STACK = STACK_ID.replace("stack/incidents/", "stack/other/")
+
+
+def tags(count: int, prefix: str = "k") -> list[dict[str, str]]:
+    return [{"Key": f"{prefix}{n}", "Value": "v"} for n in range(count)]
+
+
+# -- 1, 2: who manages the set --------------------------------------------------------------
+
+
+def test_a_renamed_resource_keeps_the_set_it_adopted(stack: Stack, logs: CapturedLogs) -> None:
+    arn = stack.create(ONE_REGION, logical_id="Incidents")["PhysicalResourceId"]
+    # The template renames Incidents to ReplicationSet: CloudFormation creates the new one...
+    refused = stack.create(ONE_REGION, logical_id="ReplicationSet")
+    assert refused["Status"] == "FAILED" and "set AdoptExisting: true" in refused["Reason"]
+    adopted = stack.create(ADOPT, logical_id="ReplicationSet")
+    assert (adopted["Status"], adopted["PhysicalResourceId"]) == ("SUCCESS", arn)
+    # ...and its cleanup deletes the old logical ID, with the same ARN.
+    control.reset_call_counts()
+    cleanup = stack.send(stack.event("Delete", ONE_REGION, physical_id=arn, logical_id="Incidents"))
+    assert cleanup == {**success(cleanup, arn), "Data": {}}
+    assert all_sets() == [arn] and control.mutating_calls() == {}
+    assert "leaving the replication set in place" in logs.provider.getvalue()
+    # The new logical ID manages it now: its Delete deletes the set.
+    gone = stack.send(stack.event("Delete", ADOPT, physical_id=arn, logical_id="ReplicationSet"))
+    assert gone["Status"] == "SUCCESS" and all_sets() == []
+
+
+def test_adopting_into_another_stack_survives_deleting_the_first(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    assert stack.create(ADOPT, stack_id=OTHER_STACK)["PhysicalResourceId"] == arn
+    first_goes = stack.send(stack.event("Delete", ONE_REGION, physical_id=arn))
+    assert first_goes["Status"] == "SUCCESS" and all_sets() == [arn]
+    # The other stack manages the set, and may change it.
+    wanted = {**ADOPT, "Tags": [{"Key": "team", "Value": "other"}]}
+    changed = stack.send(
+        stack.event("Update", wanted, physical_id=arn, old_properties=ADOPT, stack_id=OTHER_STACK)
+    )
+    assert changed["Status"] == "SUCCESS"
+    assert replication_set(arn)["tags"] == {"team": "other"}
+
+
+def test_an_update_from_a_resource_that_no_longer_manages_the_set_names_the_manager(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    stack.create(ADOPT, stack_id=OTHER_STACK)
+    control.reset_call_counts()
+    wanted = {**ONE_REGION, "Tags": [{"Key": "team", "Value": "first"}]}
+    refused = stack.update(arn, wanted, ONE_REGION)
+    assert refused["Status"] == "FAILED"
+    assert refused["PhysicalResourceId"] == arn
+    assert refused["Reason"].startswith(
+        f"Replication set {arn} is managed by resource ReplicationSet of stack other "
+        f"({OTHER_STACK}), which adopted it (AdoptExisting)"
+    )
+    assert control.mutating_calls() == {}
+    assert replication_set(arn)["tags"] == {}
+
+
+def test_the_rollback_of_an_adoption_hands_the_set_back(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION, logical_id="Incidents")["PhysicalResourceId"]
+    stack.create(ADOPT, logical_id="ReplicationSet")  # a rename whose stack update then fails:
+    back = stack.send(stack.event("Delete", ADOPT, physical_id=arn, logical_id="ReplicationSet"))
+    assert back["Status"] == "SUCCESS" and all_sets() == [arn]  # the rollback deletes the new
+    wanted = {**ONE_REGION, "DeletionProtected": "true"}
+    again = stack.send(
+        stack.event(
+            "Update", wanted, physical_id=arn, old_properties=ONE_REGION, logical_id="Incidents"
+        )
+    )
+    assert again["Status"] == "SUCCESS" and replication_set(arn)["deletionProtected"] is True
+
+
+def test_a_set_with_no_owner_record_is_managed_by_whoever_comes_first(stack: Stack) -> None:
+    """Sets made before this version (or whose record was lost) behave as they did."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    table = settings().idempotency_table
+    boto3.client("dynamodb", region_name="us-east-1").delete_item(
+        TableName=table, Key={"id": {"S": f"owner#{arn}"}}
+    )
+    assert stack.update(arn, {**ONE_REGION, "DeletionProtected": "false"})["Status"] == "SUCCESS"
+    assert stack.delete(arn)["Status"] == "SUCCESS" and all_sets() == []
+
+
+# -- 3, 4: repeated deliveries and Lambda's clock -------------------------------------------
+
+
+def test_a_create_delivered_twice_after_failing_early_makes_no_set(stack: Stack) -> None:
+    event = stack.event("Create", ONE_REGION)
+    control.inject_fault("CreateReplicationSet", "AccessDeniedException")
+    first = stack.send(event)
+    assert first["Status"] == "FAILED" and all_sets() == []
+    control.reset_call_counts()
+    stack.invoke(event)  # Lambda delivers it again
+    assert stack.endpoint.for_request(event["RequestId"]) == [first, first]
+    assert control.call_counts() == {} and all_sets() == []
+
+
+def test_a_delivery_while_the_step_runs_does_nothing(stack: Stack) -> None:
+    control.set_transition_seconds(120)
+    stack.timeout_seconds = 60
+    event = stack.event("Create", ONE_REGION)
+    stack.invoke(event)  # the first delivery hands off: its step is recorded as handed off
+    [continuation] = stack.continuations
+    stack.continuations.clear()
+    control.reset_call_counts()
+    stack.invoke(event)  # a duplicate of CloudFormation's event
+    assert stack.continuations == [] and control.call_counts() == {}
+    done = stack.send(continuation)
+    assert (done["Status"], all_sets()) == ("SUCCESS", [done["PhysicalResourceId"]])
+
+
+def test_lambda_ending_a_create_inside_a_call_answers_once_and_its_retries_do_nothing(
+    stack: Stack,
+) -> None:
+    stack.timeout_seconds = 40  # a call outlasts the invocation: crhelper's timer answers
+    stack.lambda_retries = 2  # Lambda's default, which template.yaml turns off
+    stack.call_seconds["CreateReplicationSet"] = 45
+    event = stack.event("Create", ONE_REGION)
+    stack.invoke(event)
+    answers = stack.endpoint.for_request(event["RequestId"])
+    # One invocation timed out; the retry found its record and repeated the answer.
+    assert stack.timed_out == 1 and stack.clock.fired == [0.5]
+    assert answers[0]["Status"] == "FAILED" and answers[0]["Reason"] == "Execution timed out"
+    assert answers == [answers[0], answers[0]]
+    assert all_sets() == []
+
+
+def test_lambda_ending_an_update_that_recreated_the_set_deletes_that_set_then_answers(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=arn)
+    control.advance_clock(60)
+    stack.timeout_seconds = 40
+    stack.call_seconds["UpdateDeletionProtection"] = 45  # after the re-create, a hung call
+    wanted = {**ONE_REGION, "DeletionProtected": "true"}
+    answer = stack.update(arn, wanted, ONE_REGION)
+    assert answer["Status"] == "FAILED" and answer["PhysicalResourceId"] == arn
+    assert answer["Reason"].startswith("Execution timed out The replication set arn:aws:")
+    assert answer["Reason"].endswith("this update created was deleted: no stack would own it.")
+    assert stack.timed_out == 1 and all_sets() == []
+
+
+# -- 5: tags at the limit ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("renamed", [1, 50])
+def test_renaming_tags_of_a_set_with_fifty_never_exceeds_the_limit(
+    stack: Stack, renamed: int
+) -> None:
+    arn = stack.create({**ONE_REGION, "Tags": tags(50)})["PhysicalResourceId"]
+    wanted = tags(50 - renamed) + tags(renamed, prefix="new")
+    response = stack.update(arn, {**ONE_REGION, "Tags": wanted}, {**ONE_REGION, "Tags": tags(50)})
+    assert response == success(response, arn)
+    assert replication_set(arn)["tags"] == {t["Key"]: t["Value"] for t in wanted}
+
+
+# -- 7, 8, 9: what Incident Manager answers ---------------------------------------------------
+
+
+def test_a_conflict_from_create_when_a_set_exists_is_treated_as_the_set_existing(
+    stack: Stack,
+) -> None:
+    arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
+        regions={"us-east-1": {}}
+    )["arn"]
+    control.inject_fault("CreateReplicationSet", "ConflictException")
+    refused = stack.create(ONE_REGION)
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith(f"A replication set already exists in this account: {arn}")
+    control.inject_fault("CreateReplicationSet", "ConflictException")
+    assert stack.create(ADOPT)["PhysicalResourceId"] == arn
+
+
+def test_a_conflict_from_create_with_no_set_is_a_change_in_progress(stack: Stack) -> None:
+    control.inject_fault("CreateReplicationSet", "ConflictException", count=5)
+    refused = stack.create(ONE_REGION)
+    assert refused["Status"] == "FAILED" and all_sets() == []
+    assert "CreateReplicationSet failed with ConflictException" in refused["Reason"]
+    assert "another change to the replication set is in progress" in refused["Reason"]
+
+
+def test_an_update_while_the_set_is_deleted_outside_waits_and_creates_it_anew(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.set_transition_seconds(20)
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=arn)
+    assert replication_set(arn)["status"] == "DELETING"
+    response = stack.update(arn, ONE_REGION, ONE_REGION)
+    [new] = all_sets()
+    assert new != arn and response == success(response, new)
+
+
+def failed_addition(stack: Stack) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A set whose update to add us-west-2 ended FAILED; the rollback's properties."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    two = {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-west-2"}]}
+    control.fail_next_transition("KMS key disabled while the Region was being added")
+    failed = stack.update(arn, two, ONE_REGION)
+    assert failed["Status"] == "FAILED" and replication_set(arn)["status"] == "FAILED"
+    return arn, ONE_REGION, two
+
+
+def test_the_rollback_of_a_failed_region_addition_removes_it_where_the_service_allows(
+    stack: Stack,
+) -> None:
+    control.set_failed_region_removable(True)  # the lenient reading of the assumed rule
+    arn, old, new = failed_addition(stack)
+    back = stack.update(arn, old, new)
+    assert back == success(back, arn)
+    found = replication_set(arn)
+    assert (found["status"], sorted(found["regionMap"])) == ("ACTIVE", ["us-east-1"])
+
+
+def test_the_rollback_of_a_failed_region_addition_explains_the_way_out_where_it_cannot(
+    stack: Stack,
+) -> None:
+    arn, old, new = failed_addition(stack)  # the strict reading: a FAILED set takes no update
+    back = stack.update(arn, old, new)
+    assert back["Status"] == "FAILED"
+    assert back["Reason"].startswith(f"replication set {arn} is FAILED: us-east-1: ACTIVE; ")
+    assert "Incident Manager refused to remove the failed Region us-west-2" in back["Reason"]
+    assert "continue-update-rollback --stack-name incidents --resources-to-skip" in back["Reason"]
