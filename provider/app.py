@@ -11,10 +11,12 @@ Nothing builds an AWS client at import time: a request that fails validation nev
 and the cold start stays short.
 """
 
+import json
 import logging
 import os
 import threading
 from dataclasses import asdict, replace
+from functools import partial
 from typing import Any, TextIO, cast
 
 from aws_lambda_powertools import Logger
@@ -22,17 +24,30 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
 from . import continuation, responder
-from .decide import decide, fail, refusal
+from .decide import created_by, decide, fail, refusal
 from .errors import ProviderError
 from .lifecycle import Progress
-from .outcome import Failed, Outcome, Record, carried_in, response_body, to_record
+from .outcome import Carried, Failed, Outcome, Record, carried_in, response_body, to_record
 from .records import InProgress, RecordsUnavailable, Step
-from .request import Identity, MalformedEvent, Request, parse_request
+from .request import (
+    Identity,
+    MalformedEvent,
+    Request,
+    function_account,
+    loggable,
+    parse_request,
+)
 from .runtime import Event, Runtime
 from .settings import SERVICE, settings
 from .waiter import Budget
 
-logger = Logger(service=SERVICE)  # level: POWERTOOLS_LOG_LEVEL (default INFO)
+#: JSON lines in ASCII: Powertools' default (ensure_ascii=False) writes any text as is, and a
+#: lone surrogate in an event would fail the UTF-8 write of every line of that request.
+logger = Logger(  # level: POWERTOOLS_LOG_LEVEL (default INFO)
+    service=SERVICE,
+    json_serializer=partial(json.dumps, separators=(",", ":"), default=str, ensure_ascii=True),
+)
+LOGGED_FIELDS = ("RequestType", "StackId", "LogicalResourceId", "RequestId")
 
 
 def send_logs_to(stream: TextIO) -> TextIO:
@@ -112,14 +127,17 @@ class Provider(CfnResource):
         self.budget: Budget | None = None
         self.record: Record | None = None  # what the step came to: sent, or carried on
         self.fresh = False  # the step ran in this invocation (not a repeated delivery)
+        self.saved = True  # its result is in the records
         self.silent = False  # a delivery that must not answer
         self._answered = threading.Lock()  # held once this invocation has answered
+        self._deciding = threading.Lock()  # the step's own result or the timer's: one wins
 
     def handle(self, request: Request, context: LambdaContext) -> None:
         """One invocation: crhelper runs ``_decide``, then answers through ``_send``."""
         self.request, self.context = request, context
         self.progress, self.budget, self.record = Progress(), None, None
         self.fresh = self.silent = False
+        self.saved = True
         if self._answered.locked():
             self._answered.release()
         self(dict(request.event), context)
@@ -160,19 +178,25 @@ class Provider(CfnResource):
 
             def work() -> Record:
                 if carried and carried.failing:  # the timer's failure, carried on to finish
+                    if request.request_type == "Create" and not self.progress.created:
+                        self.progress.created = created_by(request, self.runtime)
                     failure = ProviderError(carried.failing)
                     outcome: Outcome = fail(request, self.runtime, failure, self.progress, budget)
                 else:
                     outcome = decide(request, self.runtime, budget, self.progress)
-                return self.record or to_record(request.identity, outcome)
+                with self._deciding:  # the step's result is the timer's, if it came first
+                    self.record = self.record or to_record(request.identity, outcome)
+                    self.fresh = True
+                    return self.record
 
-            self.record, self.fresh = records.once(self.step, work, context)
+            self.record, self.fresh, self.saved = records.once(self.step, work, context)
         except InProgress:
             logger.info("this step is running in another invocation: this one does nothing")
             self.silent = True
         except RecordsUnavailable as error:
             logger.error("records unavailable", extra={"reason": error.reason})
-            self.record = to_record(request.identity, Failed(error.reason))
+            failed = fail(request, self.runtime, error, self.progress, None)  # keeps its ARN
+            self.record = to_record(request.identity, failed)
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         request = self.request
@@ -180,10 +204,16 @@ class Provider(CfnResource):
             logger.warning("already answered; not sending a second response")
             return
         if status is not None or (self.record is None and not self.silent):
-            # crhelper answers on its own: its timer, or our function raised.
+            # crhelper answers on its own: its timer, or our function raised. Whichever of
+            # the step and the timer comes first makes the step's record; the other keeps it.
             why = responder.redact_text(reason if status is not None else str(self.Reason))
-            self._fail_now(why)
-            return
+            with self._deciding:
+                timer_first = self.record is None
+                if timer_first:
+                    self.record, self.fresh = self._failed_now(why), True
+            if timer_first:
+                self._deliver_failure()
+                return
         record = self.record
         if self.silent or record is None:
             return
@@ -194,49 +224,72 @@ class Provider(CfnResource):
         if not self.fresh:
             logger.info("this step already handed off: nothing to do")
             return
+        self._continue(request, carried)
+
+    def _continue(self, request: Request, carried: Carried) -> None:
+        """Start the next step; where that cannot be, the failure path answers instead."""
         try:
+            if not self.saved:  # the next step would not find what it needs
+                raise RecordsUnavailable(
+                    "The provider could not record its progress in its records table to "
+                    "continue in a new invocation; see its logs"
+                )
             context = cast(LambdaContext, self.context)
             self.runtime.continue_later(continuation.next_event(request, carried), context)
         except Exception as error:
             logger.exception("could not start the continuation")
-            failure = ProviderError(
-                responder.redact_text(f"Could not continue in a new invocation: {error}")
-            )
-            self._finish(
-                to_record(
-                    request.identity,
-                    fail(request, self.runtime, failure, self.progress, self.budget),
+            failure = (
+                error
+                if isinstance(error, ProviderError)
+                else ProviderError(
+                    responder.redact_text(f"Could not continue in a new invocation: {error}")
                 )
             )
+            outcome = fail(request, self.runtime, failure, self.progress, self.budget)
+            self._finish(to_record(request.identity, outcome))
             return
         logger.info(
             "Lambda time is running out: continuing in a new invocation",
             extra={"step": carried.step},
         )
 
-    def _fail_now(self, why: str) -> None:
-        """The failure path when the invocation is about to end: an Update that re-created a
-        set hands the failure to a new invocation, which deletes that set and then answers;
-        anything else answers now (a Create with the ARN it made)."""
+    def _failed_now(self, why: str) -> Record:
+        """The failure path's record when the invocation is about to end (no I/O: decided
+        under the lock). An Update that re-created a set, or a Create whose call never
+        answered, hands the failure to a new invocation, which finds and deletes (or names)
+        that set and then answers; anything else answers now (a Create with its ARN)."""
         request, progress = self.request, self.progress
         assert request is not None
         recreated = progress.created not in (None, request.physical_id)
-        if request.request_type == "Update" and recreated and self.budget is not None:
-            carried = replace(
-                continuation.carry(request, self.budget.deadline, progress.created), failing=why
-            )
+        unknown = progress.creating and progress.created is None  # the Create call hung
+        if (
+            (request.request_type == "Update" and recreated)
+            or (request.request_type == "Create" and unknown)
+        ) and self.budget is not None:
+            carried = continuation.carry(request, self.budget.deadline, progress.created)
+            return {"handed_off": asdict(replace(carried, failing=why))}
+        return to_record(
+            request.identity, fail(request, self.runtime, ProviderError(why), progress, None)
+        )
+
+    def _deliver_failure(self) -> None:
+        """Send the timer's record: the failure handed on, or answered now."""
+        request, record = self.request, self.record
+        assert request is not None and record is not None
+        carried = carried_in(record)
+        if carried is not None:
             try:
-                self.runtime.records().complete(self.step, {"handed_off": asdict(carried)})
+                self.runtime.records().complete(self.step, record)
                 context = cast(LambdaContext, self.context)
                 self.runtime.continue_later(continuation.next_event(request, carried), context)
-                self.record, self.fresh = {"handed_off": asdict(carried)}, False
                 return
             except Exception:
                 logger.exception("could not hand the failure on; answering now")
-        failure = ProviderError(why)
-        self._finish(
-            to_record(request.identity, fail(request, self.runtime, failure, progress, None))
-        )
+            failure = ProviderError(carried.failing or "Execution timed out")
+            record = to_record(
+                request.identity, fail(request, self.runtime, failure, self.progress, None)
+            )
+        self._finish(record)
 
     def _finish(self, record: Record) -> None:
         """Send an answer the edge decided, and make it the step's record."""
@@ -264,14 +317,11 @@ class Handler:
 
     def _invoke(self, event: Event, context: LambdaContext) -> None:
         fields = event if isinstance(event, dict) else {}
-        logger.append_keys(
-            RequestType=fields.get("RequestType"),
-            StackId=fields.get("StackId"),
-            LogicalResourceId=fields.get("LogicalResourceId"),
-            RequestId=fields.get("RequestId"),
+        logger.append_keys(  # as sent, but bounded and printable: a forged field cannot
+            **{name: loggable(fields.get(name)) for name in LOGGED_FIELDS}  # silence the logs
         )
         try:
-            request = parse_request(event)
+            request = parse_request(event, function_account(context.invoked_function_arn))
         except MalformedEvent as malformed:
             self._answer_malformed(malformed)
             return

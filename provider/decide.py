@@ -62,6 +62,18 @@ def refusal(request: Request, runtime: Runtime) -> Failed | None:
     return None
 
 
+def created_by(request: Request, runtime: Runtime) -> str | None:
+    """The set a Create whose CreateReplicationSet call never answered made (or makes now):
+    the same token and request return it, so that the FAILED answer names it for the
+    rollback to delete."""
+    try:
+        api = runtime.incidents()
+        spec = Keys(runtime.kms().describe).resolve(parse_spec(request.properties, api.home))
+        return lifecycle.created_with(api, spec, request.identity.request_id)
+    except ProviderError:
+        return None
+
+
 def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents()

@@ -59,40 +59,66 @@ class Stewards:
 
     def adopt(self, arn: str) -> None:
         """``me`` adopted ``arn``: it manages it now, after whoever did before."""
-        self.records.change_line(arn, lambda line: ownership.adopted(line, self.me))
 
-    def claim(self, arn: str) -> None:
-        """Refuse unless ``me`` manages ``arn``; start the line of a set nobody recorded."""
+        def change(line: Line | None) -> Line:
+            try:
+                return ownership.adopted(line, self.me)
+            except ValueError:
+                raise ServiceFailure(
+                    f"Replication set {arn} is being deleted by {ownership.manager(line[:-1])}"
+                    " (its stack's Delete); it cannot be adopted. Retry once it is gone."
+                    if line
+                    else f"Replication set {arn} is being deleted"
+                ) from None
+
+        self.records.change_line(arn, change)
+
+    def claim(self, arn: str, names: "Names | None" = None) -> None:
+        """Refuse unless ``me`` manages ``arn``; record it as the manager of a set nobody
+        recorded."""
 
         def change(line: Line | None) -> Line:
             if not ownership.may_change(line, self.me):
-                raise NotManager(_managed_elsewhere(arn, line, self.me))
-            return line or ownership.created(self.me)
+                raise NotManager(_managed_elsewhere(arn, line, self.me, names))
+            return ownership.claimed(line, self.me)
 
         self.records.change_line(arn, change)
 
     def release(self, arn: str) -> ownership.Released:
-        """Take ``me`` out of the line, unless its Delete is to delete the set: then the line
-        stays until the set is gone (``forget``)."""
+        """Take ``me`` out of the line; a Delete that is to delete the set marks the line as
+        being deleted until the set is gone (``forget``), so an adoption cannot slip in."""
         decided: list[ownership.Released] = []
 
         def change(line: Line | None) -> Line:
             decided[:] = [ownership.release(line, self.me)]
-            return line or () if decided[0].delete_set else decided[0].remaining
+            return decided[0].remaining
 
         self.records.change_line(arn, change)
         return decided[0]
+
+    def unmark(self, arn: str) -> None:
+        """The Delete that marked the line failed: the set is not being deleted."""
+        self.records.change_line(
+            arn, lambda line: tuple(o for o in line or () if o != ownership.DELETING)
+        )
 
     def forget(self, arn: str) -> None:
         """The set is gone: so is its line."""
         self.records.change_line(arn, lambda _: ())
 
 
-def _managed_elsewhere(arn: str, line: Line | None, me: Owner) -> str:
+def _managed_elsewhere(arn: str, line: Line | None, me: Owner, names: "Names | None") -> str:
+    skip = (
+        f" If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
+        f"resource: aws cloudformation continue-update-rollback --stack-name "
+        f"{names.stack_name} --resources-to-skip {names.logical_id}."
+        if names
+        else ""
+    )
     return (
         f"Replication set {arn} is managed by {ownership.manager(line)}, which adopted it "
         f"(AdoptExisting); {me} no longer manages it, so the provider changes nothing. Remove "
-        "this resource from the template: its Delete leaves the set in place."
+        f"this resource from the template: its Delete leaves the set in place.{skip}"
     )
 
 
@@ -112,6 +138,7 @@ class Progress:
     depends on issuing CreateReplicationSet again."""
 
     created: str | None = None
+    creating: bool = False  # CreateReplicationSet was called; its answer may not have come
 
 
 @dataclass(frozen=True)
@@ -138,10 +165,17 @@ def create(
     if arn is None:
         keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one first
         budget.before_call()
+        progress.creating = True
         try:
             arn = api.create(spec, token)
         except SetExists:
             return _adopt(api, keys, spec, budget, owner)
+        except ServiceFailure as error:
+            # The call may have made the set though its answer was lost (a read timeout, a
+            # 5xx after the service acted): the same token tells, and never makes a second.
+            arn = created_with(api, spec, token) if error.code not in DEFINITE else None
+            if arn is None:
+                raise
         progress.created = arn
         owner.start(arn)
     try:
@@ -151,6 +185,26 @@ def create(
         error.physical_id = error.physical_id or arn
         raise
     return arn
+
+
+#: Refusals after which CreateReplicationSet certainly made nothing.
+DEFINITE = frozenset(
+    {
+        "AccessDeniedException",
+        "ValidationException",
+        "ServiceQuotaExceededException",
+        "ThrottlingException",
+    }
+)
+
+
+def created_with(api: IncidentsApi, spec: ReplicationSetSpec, token: str) -> str | None:
+    """The set CreateReplicationSet makes (or made) for ``token``: asking again with the same
+    token and request returns it; None when another set is there or the call fails."""
+    try:
+        return api.create(spec, token)
+    except (SetExists, ServiceFailure):
+        return None
 
 
 def _adopt(
@@ -211,9 +265,23 @@ def update(
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
         # new set (discard), which no stack would otherwise own.
         return create(api, keys, spec, token, budget, owner=owner, progress=progress)
-    owner.claim(physical_id)
+    try:
+        owner.claim(physical_id, names)
+    except NotManager:
+        if _matches(found.live, spec, api.home):
+            # Another resource manages the set, and it is already what this template says
+            # (the rollback of this resource's refused update): nothing to change or refuse.
+            return physical_id
+        raise
     converge(api, keys, physical_id, spec, budget, found=found, names=names)
     return physical_id
+
+
+def _matches(live: LiveReplicationSet, spec: ReplicationSetSpec, home: str) -> bool:
+    try:
+        return live.status == "ACTIVE" and not plan(live, spec, home)
+    except ProviderError:
+        return False
 
 
 def delete(
@@ -240,10 +308,20 @@ def delete(
             extra={"arn": physical_id, "manager": str(ownership.manager(released.remaining))},
         )
         return
+    try:
+        _delete_managed(api, physical_id, found, budget, names)
+    except ProviderError:
+        owner.unmark(physical_id)  # not being deleted after all: the line is as it was
+        raise
+    owner.forget(physical_id)
+
+
+def _delete_managed(
+    api: IncidentsApi, physical_id: str, found: "Located", budget: Budget, names: Names
+) -> None:
     region = found.region
     live = found.live if found.live.settled else wait_settled(api, physical_id, region, budget)
     if live is None:
-        owner.forget(physical_id)
         return
     if live.deletion_protected:
         raise DeletionProtected(
@@ -256,7 +334,6 @@ def delete(
             "stack again."
         )
     _delete_and_wait(api, physical_id, region, budget)
-    owner.forget(physical_id)
 
 
 def _delete_and_wait(api: IncidentsApi, arn: str, region: str, budget: Budget) -> None:

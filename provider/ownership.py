@@ -17,6 +17,8 @@ adopted it (``AdoptExisting``). The last of the line manages it:
     >>> a, b = Owner("stack-a", "Set"), Owner("stack-b", "Set")
     >>> release((a, b), a)
     Released(delete_set=False, remaining=(Owner(stack_id='stack-b', logical_id='Set'),))
+    >>> release((a,), a).delete_set
+    True
 """
 
 from dataclasses import dataclass
@@ -48,14 +50,26 @@ class Released:
     remaining: Line
 
 
+#: Stands in the line for whoever managed a set before anything was recorded (a set made
+#: before this version, or whose record was lost): that one's Delete deletes the set, as
+#: before; an adopter's Delete hands the set back to it.
+UNRECORDED = Owner("", "(unrecorded)")
+#: Ends the line while its manager deletes the set: an adoption then is refused, rather than
+#: both winning (the adopter would manage a deleted set).
+DELETING = Owner("", "(being deleted)")
+
+
 def created(me: Owner) -> Line:
     """The line of a set this resource just created."""
     return (me,)
 
 
 def adopted(line: Line | None, me: Owner) -> Line:
-    """The line once ``me`` adopted the set: last, whoever came before."""
-    return (*(o for o in line or () if o != me), me)
+    """The line once ``me`` adopted the set: last, after whoever came before (an unrecorded
+    manager, when nothing was recorded)."""
+    if line and line[-1] == DELETING:
+        raise ValueError("the set is being deleted")
+    return (*(o for o in line or (UNRECORDED,) if o != me), me)
 
 
 def manager(line: Line | None) -> Owner | None:
@@ -64,14 +78,23 @@ def manager(line: Line | None) -> Owner | None:
 
 def may_change(line: Line | None, me: Owner) -> bool:
     """Whether ``me`` may change the set: it manages it, or nobody is recorded."""
-    return not line or line[-1] == me
+    return not line or line[-1] in (me, UNRECORDED)
+
+
+def claimed(line: Line | None, me: Owner) -> Line:
+    """The line once ``me``, which may change the set, manages it."""
+    if not line or line[-1] == UNRECORDED:
+        return (*(line or ())[:-1], me)
+    return line
 
 
 def release(line: Line | None, me: Owner) -> Released:
-    """What ``me``'s Delete does to the set and its line."""
-    if not line:
-        return Released(True, ())
+    """What ``me``'s Delete does to the set and its line. A Delete that deletes the set
+    marks the line (``DELETING``) until the set is gone."""
+    if line and line[-1] == DELETING:
+        line = line[:-1]  # a Delete of the set started before: carry on if it is ``me``'s
+    if not line or line[-1] == UNRECORDED or line == (me,):
+        return Released(True, (*(line or ()), DELETING))
     if line[-1] == me:
-        rest = line[:-1]
-        return Released(not rest, rest)
+        return Released(False, line[:-1])
     return Released(False, tuple(o for o in line if o != me))

@@ -19,6 +19,7 @@ would leave CloudFormation waiting an hour.
 """
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -96,19 +97,24 @@ class Records:
 
     def once(
         self, step: Step, work: Callable[[], Result], context: LambdaContext
-    ) -> tuple[Result, bool]:
-        """Run ``work`` for ``step`` unless a delivery already did: (result, ran now)."""
+    ) -> tuple[Result, bool, bool]:
+        """Run ``work`` for ``step`` unless a delivery already did: (result, ran now, saved).
+
+        The in-progress record does not expire with the invocation (no Lambda context is
+        registered): a step whose invocation ended without its result recorded is never run
+        again by a late delivery; it lives out the record's 24 hours instead.
+        """
         from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
             IdempotencyAlreadyInProgressError,
             IdempotencyPersistenceLayerError,
         )
 
+        del context  # see the docstring: deliberately not registered
         if os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "").lower() in ("1", "true", "y"):
             raise RecordsUnavailable(
                 "POWERTOOLS_IDEMPOTENCY_DISABLED is set on the provider function: it cannot "
                 "tell a repeated delivery from a new request. Remove the variable."
             )
-        self.config.register_lambda_context(context)
         results: list[Result] = []
 
         def tracked() -> Result:
@@ -116,15 +122,22 @@ class Records:
             return results[-1]
 
         try:
-            result = self._once(step=step.key, work=tracked)
+            with warnings.catch_warnings():  # "Couldn't determine the remaining time": by design
+                warnings.filterwarnings("ignore", "Couldn't determine the remaining time")
+                result = self._once(step=step.key, work=tracked)
         except IdempotencyAlreadyInProgressError:
             raise InProgress(step) from None
         except IdempotencyPersistenceLayerError as error:
-            if results:  # the work ran; only its record failed: its answer still goes out
+            if not results:
+                raise self._unavailable(error) from error
+            # The work ran; only its record failed. Try once more, then say so.
+            try:
+                self.complete(step, results[-1])
+            except RecordsUnavailable:
                 log.error("could not record the step's result", extra={"error": str(error)})
-                return results[-1], True
-            raise self._unavailable(error) from error
-        return result, bool(results)
+                return results[-1], True, False
+            return results[-1], True, True
+        return result, bool(results), True
 
     def read(self, step: Step) -> Result | None:
         """The stored result of a finished ``step``; None when there is none (yet)."""

@@ -7,21 +7,32 @@ one raises :class:`MalformedEvent`, which still names what it can answer with.
 """
 
 import hashlib
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .response_url import MAX_URL_LENGTH
 from .spec import service_timeout
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 ALPHABET = string.ascii_uppercase + string.digits
-REQUIRED = ("RequestType", "RequestId", "ResponseURL", "StackId", "LogicalResourceId")
+REQUIRED = (
+    "RequestType",
+    "RequestId",
+    "ResponseURL",
+    "StackId",
+    "LogicalResourceId",
+    "ResourceType",
+)
 #: Where a continuation names its step; all it needs to know is in the provider's records.
 CONTINUATION = "ProviderContinuation"
 #: The most steps (invocations) one request may take: far above what the deadline allows at
 #: Lambda's 15 minutes (4), and a bound on any chain whatever the function's timeout.
 MAX_STEPS = 120
+#: Regions read from each of the properties as hints (a set has at most 3).
+MAX_HINTS = 10
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,13 @@ class Request:
     def named_regions(self) -> tuple[str, ...]:
         """The Region names the properties (new, then old) list, read leniently: where to
         look for a set that the provider's own Region no longer sees."""
-        found: list[str] = []
+        found: dict[str, None] = {}
         for properties in (self.properties, self.old_properties):
             regions = properties.get("Regions")
-            for item in regions if isinstance(regions, list) else []:
+            for item in regions[:MAX_HINTS] if isinstance(regions, list) else []:
                 name = item.get("RegionName") if isinstance(item, Mapping) else None
-                if isinstance(name, str) and name not in found:
-                    found.append(name)
+                if isinstance(name, str) and len(name) <= 20:
+                    found[name] = None
         return tuple(found)
 
 
@@ -82,23 +93,45 @@ class MalformedEvent(Exception):
         super().__init__("; ".join(problems))
         self.reason = "Malformed CloudFormation event: " + "; ".join(problems)
         self.response_url = _text(event, "ResponseURL")
-        self.identity = _identity(event, fallback=_text(event, "RequestId") or "malformed-event")
+        found = _identity(event, fallback=_text(event, "RequestId") or "malformed-event")
+        self.identity = Identity(  # within what the answer's 4 KB can hold, and printable
+            stack_id=loggable(found.stack_id, 1024),
+            request_id=loggable(found.request_id, 128),
+            logical_id=loggable(found.logical_id, 255),
+            physical_id=loggable(found.physical_id, MAX_PHYSICAL_ID),
+        )
 
 
-def parse_request(event: object) -> Request:
-    """The request in ``event``, or MalformedEvent naming each problem."""
+def parse_request(event: object, account: "Account | None" = None) -> Request:
+    """The request in ``event``, or MalformedEvent naming each problem. ``account`` is the
+    function's own (partition and account ID): a StackId of another is refused."""
     if not isinstance(event, Mapping):
         raise MalformedEvent([f"the event is {type(event).__name__}, not an object"], {})
     problems = [
         f"{name}: required, a non-empty string" for name in REQUIRED if not _text(event, name)
     ]
+    for name, rule in IDENTITY_RULES.items():
+        value = _text(event, name)
+        if value and not rule.holds(value):
+            problems.append(f"{name}: {rule.description}, got {_shown(value)}")
     request_type = _text(event, "RequestType")
     if request_type and request_type not in REQUEST_TYPES:
-        problems.append(f"RequestType: expected Create, Update or Delete, got {request_type!r}")
-    if request_type in ("Update", "Delete") and not isinstance(
-        event.get("PhysicalResourceId"), str
+        problems.append(
+            f"RequestType: expected Create, Update or Delete, got {_shown(request_type)}"
+        )
+    physical_id = event.get("PhysicalResourceId")
+    if request_type in ("Update", "Delete") and not (
+        isinstance(physical_id, str) and 0 < len(physical_id) <= MAX_PHYSICAL_ID
     ):
-        problems.append(f"PhysicalResourceId: required for {request_type}")
+        problems.append(
+            f"PhysicalResourceId: required for {request_type}, 1 to {MAX_PHYSICAL_ID} characters"
+        )
+    stack = STACK_ARN.fullmatch(_text(event, "StackId")[: IDENTITY_RULES["StackId"].longest])
+    if stack and account and (stack["partition"], stack["account"]) != account:
+        problems.append(
+            f"StackId: a stack of account {account[1]} ({account[0]}), the provider's, got "
+            f"{_shown(stack['account'])} ({_shown(stack['partition'])})"
+        )
     if problems:
         raise MalformedEvent(problems, event)
     return Request(
@@ -110,6 +143,73 @@ def parse_request(event: object) -> Request:
         step=_step(event),
         event=event,
     )
+
+
+Account = tuple[str, str]  # (partition, account ID)
+
+
+def function_account(function_arn: object) -> Account | None:
+    """The partition and account of the function's own ARN (the Lambda context's)."""
+    parts = function_arn.split(":") if isinstance(function_arn, str) else []
+    if len(parts) >= 5 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[1], parts[4]
+    return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A field's shape: at most ``longest`` characters, then ``pattern`` matched whole (only
+    single character classes: linear, whatever the input)."""
+
+    longest: int
+    pattern: re.Pattern[str]
+    description: str
+
+    def holds(self, value: str) -> bool:
+        return len(value) <= self.longest and bool(self.pattern.fullmatch(value))
+
+
+#: What CloudFormation sends (its user guide: custom resource request fields; logical IDs are
+#: alphanumeric, at most 255; custom resource types "Custom::" and up to 60 characters of
+#: A-Za-z0-9_@-; RequestIds are UUIDs). A forged event that breaks these is malformed.
+IDENTITY_RULES = {
+    "RequestId": Rule(128, re.compile(r"[A-Za-z0-9-]+"), "1 to 128 of A-Z a-z 0-9 -"),
+    "StackId": Rule(
+        1024,
+        re.compile(
+            r"arn:[a-z-]+:cloudformation:[a-z0-9-]+:[0-9]{12}:stack/[A-Za-z0-9-]+/[a-z0-9-]+"
+        ),
+        "a CloudFormation stack ARN",
+    ),
+    "LogicalResourceId": Rule(255, re.compile(r"[A-Za-z0-9]+"), "1 to 255 of A-Z a-z 0-9"),
+    "ResourceType": Rule(
+        68,
+        re.compile(r"Custom::[A-Za-z0-9_@-]{1,60}|AWS::CloudFormation::CustomResource"),
+        "Custom::NAME (up to 60 of A-Z a-z 0-9 _ @ -) or AWS::CloudFormation::CustomResource",
+    ),
+    "ResponseURL": Rule(
+        MAX_URL_LENGTH,
+        re.compile(r"https?://[^\s]+"),
+        f"a URL of at most {MAX_URL_LENGTH} characters",
+    ),
+}
+STACK_ARN = re.compile(
+    r"arn:(?P<partition>[a-z-]+):cloudformation:[a-z0-9-]+:(?P<account>[0-9]{12}):stack/.+"
+)
+MAX_PHYSICAL_ID = 1024
+
+
+def loggable(value: object, longest: int = 256) -> str:
+    """A field as a log line or a malformed event's answer may carry it: text, cut to
+    ``longest``, any character UTF-8 cannot encode (a lone surrogate) escaped."""
+    text = value if isinstance(value, str) else ""
+    return text[:longest].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shown(value: str, longest: int = 64) -> str:
+    """A value for a message: cut short, and ASCII (a lone surrogate cannot break a log)."""
+    cut = value if len(value) <= longest else value[:longest] + "..."
+    return ascii(cut)
 
 
 def _text(event: Mapping[str, Any], name: str) -> str:

@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 
+from .response_url import allowed
 from .settings import RESPONSE_TIMEOUT_SECONDS, SERVICE
 
 MAX_BODY_BYTES = 4096
-#: CloudFormation's presigned S3 response URLs (any region, aws and aws-cn partitions).
-S3_STYLE_HOST = re.compile(r"^https://[a-z0-9.-]*s3[a-z0-9.-]*\.amazonaws\.com(\.cn)?(:443)?$")
 
 log = Logger(service=SERVICE, child=True)
 
@@ -37,21 +36,16 @@ def redact(url: str) -> str:
 #: InvalidURL quotes the path alone), and any X-Amz-* parameter on its own. Linear: no
 #: pattern here can backtrack.
 QUERY = re.compile(r"\?[^\s'\"]+")
-AMZ_PARAMETER = re.compile(r"X-Amz-[A-Za-z-]*=[^&\s'\"]*", re.IGNORECASE)
+#: A presigned parameter standing alone (SigV4's X-Amz-*, SigV2's Signature and
+#: AWSAccessKeyId); the name's length is bounded, so a long run of names cannot backtrack.
+PRESIGNED_PARAMETER = re.compile(
+    r"(?:X-Amz-[A-Za-z-]{0,40}|Signature|AWSAccessKeyId)=[^&\s'\"]*", re.IGNORECASE
+)
 
 
 def redact_text(text: str) -> str:
     """``text`` with every query string and presigned parameter cut out."""
-    return AMZ_PARAMETER.sub("X-Amz-<redacted>", QUERY.sub("?<redacted>", text))
-
-
-def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
-    """Whether ``url`` is a CloudFormation response URL, or on an explicitly allowed origin."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    return bool(S3_STYLE_HOST.match(origin)) or any(
-        origin == allowed_origin.rstrip("/") for allowed_origin in extra_origins if allowed_origin
-    )
+    return PRESIGNED_PARAMETER.sub("<redacted>", QUERY.sub("?<redacted>", text))
 
 
 def fit(body: dict[str, Any]) -> bytes:

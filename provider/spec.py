@@ -33,6 +33,13 @@ KEY_ARN = re.compile(rf"arn:{PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:key/
 ALIAS_ARN = re.compile(rf"arn:{PARTITION}:kms:(?P<region>[a-z0-9-]+):\d{{12}}:{ALIAS_NAME}")
 KMS_KEY_FORMS = (re.compile(KEY_ID), re.compile(ALIAS_NAME), KEY_ARN, ALIAS_ARN)
 
+#: A list far longer than allowed is refused with its length; only its first items are
+#: examined one by one, so a huge list costs no more than a short one, and the Reason stays
+#: readable.
+EXAMINED = 10
+#: KMS's own limit on a KeyId (a key ID, ARN, alias name or alias ARN).
+MAX_KEY_LENGTH = 2048
+
 #: Properties CloudFormation itself adds to every custom resource.
 CLOUDFORMATION_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
 PROPERTIES = frozenset({"Regions", "DeletionProtected", "Tags", "AdoptExisting"})
@@ -119,6 +126,12 @@ def parse_spec(properties: object, home_region: str) -> ReplicationSetSpec:
     return ReplicationSetSpec(regions, deletion_protected, tags, adopt_existing)
 
 
+def _shown(value: object, longest: int = 80) -> str:
+    """A value for a Reason: its repr cut short, ASCII (a lone surrogate cannot break a log)."""
+    shown = ascii(value)
+    return shown if len(shown) <= longest else shown[:longest] + "..."
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "null"
@@ -149,13 +162,15 @@ def _regions(value: object, problems: _Problems) -> tuple[RegionSpec, ...]:
     if len(value) > MAX_REGIONS:
         problems.add("Regions", f"at most {MAX_REGIONS} regions, got {len(value)}")
     regions: list[RegionSpec] = []
-    for index, item in enumerate(value):
+    seen: set[str] = set()
+    for index, item in enumerate(value[:EXAMINED]):
         region = _region(item, f"Regions[{index}]", problems)
         if region is None:
             continue
-        if any(r.name == region.name for r in regions):
+        if region.name in seen:
             problems.add(f"Regions[{index}].RegionName", f"{region.name} is listed twice")
             continue
+        seen.add(region.name)
         wrong_region = _key_region_problem(region)
         if wrong_region:
             problems.add(f"Regions[{index}].RegionConfiguration.SseKmsKeyId", wrong_region)
@@ -179,9 +194,9 @@ def _region(item: object, path: str, problems: _Problems) -> RegionSpec | None:
     for name in sorted(set(item) - {"RegionName", "RegionConfiguration"}):
         problems.add(f"{path}.{name}", "unknown property; expected RegionName, RegionConfiguration")
     name = item.get("RegionName")
-    if not isinstance(name, str) or not REGION_NAME.fullmatch(name) or len(name) > 20:
+    if not isinstance(name, str) or len(name) > 20 or not REGION_NAME.fullmatch(name):
         problems.add(
-            f"{path}.RegionName", f"expected an AWS Region name like us-east-1, got {name!r}"
+            f"{path}.RegionName", f"expected an AWS Region name like us-east-1, got {_shown(name)}"
         )
         name = None
     key = _kms_key(item.get("RegionConfiguration"), f"{path}.RegionConfiguration", problems)
@@ -199,11 +214,15 @@ def _kms_key(config: object, path: str, problems: _Problems) -> str | None:
     key = config.get("SseKmsKeyId")
     if key is None or key == DEFAULT_KEY:
         return None
-    if not isinstance(key, str) or not any(form.fullmatch(key) for form in KMS_KEY_FORMS):
+    if (
+        not isinstance(key, str)
+        or len(key) > MAX_KEY_LENGTH
+        or not any(form.fullmatch(key) for form in KMS_KEY_FORMS)
+    ):
         problems.add(
             f"{path}.SseKmsKeyId",
             "expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), key ID, alias "
-            f"(alias/NAME or its ARN), or DefaultKey, got {key!r}",
+            f"(alias/NAME or its ARN), or DefaultKey, got {_shown(key)}",
         )
         return None
     return key
@@ -235,10 +254,10 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
     if len(value) > MAX_TAGS:
         problems.add("Tags", f"at most {MAX_TAGS} tags, got {len(value)}")
     tags: dict[str, str] = {}
-    for index, item in enumerate(value):
+    for index, item in enumerate(value[: MAX_TAGS + EXAMINED]):
         path = f"Tags[{index}]"
         if not isinstance(item, Mapping) or set(item) != {"Key", "Value"}:
-            problems.add(path, f"expected an object with exactly Key and Value, got {item!r}")
+            problems.add(path, f"expected an object with exactly Key and Value, got {_shown(item)}")
             continue
         key, tag_value = item["Key"], item["Value"]
         if isinstance(tag_value, int | float) and not isinstance(tag_value, bool):
@@ -247,7 +266,7 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
             problems.add(
                 f"{path}.Key",
                 f"expected 1 to 128 characters of {TAG_CHARACTERS} "
-                f"not starting with aws: (reserved), got {key!r}",
+                f"not starting with aws: (reserved), got {_shown(key)}",
             )
             continue
         if (
@@ -257,7 +276,7 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
         ):
             problems.add(
                 f"{path}.Value",
-                f"expected at most 256 characters of {TAG_CHARACTERS}, got {tag_value!r}",
+                f"expected at most 256 characters of {TAG_CHARACTERS}, got {_shown(tag_value)}",
             )
             continue
         if key in tags:

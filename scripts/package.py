@@ -30,7 +30,8 @@ def stage(staging: Path) -> None:
         [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
          "--target", str(staging), "--no-deps", "--only-binary=:all:",
          "--platform", "manylinux2014_aarch64", "--implementation", "cp",
-         "--python-version", "3.13", "-r", str(ROOT / "requirements-lambda.txt")],
+         "--python-version", "3.13", "--require-hashes",
+         "-r", str(ROOT / "requirements-lambda.txt")],
         check=True,
     )  # fmt: skip
     shutil.copytree(

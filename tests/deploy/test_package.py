@@ -1,6 +1,7 @@
 """`make package` builds a zip with the provider and its runtime dependencies only, and the
 handler imports from it."""
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -70,11 +71,14 @@ def test_the_zips_pins_are_within_the_tested_ranges_and_installed_here() -> None
         Requirement(line).name: Requirement(line)
         for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     }
-    pins = [
-        Requirement(line)
+    lines = [
+        line
         for line in (ROOT / "requirements-lambda.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
+    for line in lines:  # the package installs them with --require-hashes
+        assert re.search(r" --hash=sha256:[0-9a-f]{64}$", line), f"{line}: no sha256 hash"
+    pins = [Requirement(line.split(" --hash=")[0]) for line in lines]
     for pin in pins:
         (pinned,) = pin.specifier
         assert pinned.operator == "==", f"{pin} is not an exact pin"
@@ -83,3 +87,18 @@ def test_the_zips_pins_are_within_the_tested_ranges_and_installed_here() -> None
             assert pinned.version in declared[pin.name].specifier, (
                 f"{pin} is outside {declared[pin.name]}"
             )
+
+
+def test_a_wheel_that_is_not_the_tested_one_is_refused(tmp_path: Path) -> None:
+    """--require-hashes: a changed hash (a wheel swapped on the index) stops the build."""
+    text = (ROOT / "requirements-lambda.txt").read_text()
+    tampered = tmp_path / "requirements-lambda.txt"
+    tampered.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, text, count=1))
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+         "--platform", "manylinux2014_aarch64", "--implementation", "cp",
+         "--python-version", "3.13", "--require-hashes", "-d", str(tmp_path / "wheels"),
+         "-r", str(tampered)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and "THESE PACKAGES DO NOT MATCH THE HASHES" in done.stderr

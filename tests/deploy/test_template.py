@@ -89,3 +89,14 @@ def test_one_call_and_one_response_delivery_fit_the_hand_off_reserve() -> None:
     config = settings()
     assert call_seconds(config.max_attempts) <= config.handoff_seconds
     assert response_seconds(config.response_attempts) <= config.handoff_seconds
+
+
+def test_the_exported_invoke_policy_allows_invoking_only_through_cloudformation() -> None:
+    policy = template()["Resources"]["InvokeThroughCloudFormationPolicy"]["Properties"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Fn::GetAtt": ["ProviderFunction", "Arn"]}
+    assert statement["Condition"] == {
+        "ForAnyValue:StringEquals": {"aws:CalledVia": "cloudformation.amazonaws.com"}
+    }
+    assert "InvokeThroughCloudFormationPolicyArn" in template()["Outputs"]

@@ -65,6 +65,8 @@ class Stack:
     refuse_self_invoke: bool = False
     #: How long each call of an operation takes (a slow service), in Lambda time
     call_seconds: dict[str, float] = field(default_factory=dict)
+    #: How long the next call of an operation hangs, once (a connection that stalls)
+    hang_once: dict[str, float] = field(default_factory=dict)
     #: Lambda's retries of an invocation that timed out (template.yaml: 0; Lambda's default: 2)
     lambda_retries: int = 0
     timed_out: int = 0  # invocations Lambda ended at their timeout
@@ -101,7 +103,7 @@ class Stack:
 
     def slow_call(self, model: Any, **_: Any) -> None:
         """botocore's before-call hook: the call takes its time on Lambda's clock."""
-        seconds = self.call_seconds.get(model.name, 0)
+        seconds = self.hang_once.pop(model.name, 0) or self.call_seconds.get(model.name, 0)
         if seconds:
             self.clock.advance(seconds)
 

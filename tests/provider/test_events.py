@@ -10,7 +10,7 @@ import pytest
 
 from emulator import control
 from provider.request import parse_request
-from provider.responder import allowed
+from provider.response_url import allowed
 from tests.provider.conftest import Stack, success
 from tests.provider.test_create import all_sets, replication_set
 

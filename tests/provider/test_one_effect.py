@@ -126,20 +126,21 @@ def test_a_delivery_while_the_step_runs_does_nothing(stack: Stack) -> None:
     assert (done["Status"], all_sets()) == ("SUCCESS", [done["PhysicalResourceId"]])
 
 
-def test_lambda_ending_a_create_inside_a_call_answers_once_and_its_retries_do_nothing(
+def test_lambda_ending_a_create_inside_its_create_call_answers_once_with_the_set(
     stack: Stack,
 ) -> None:
-    stack.timeout_seconds = 40  # a call outlasts the invocation: crhelper's timer answers
+    stack.timeout_seconds = 40  # the call outlasts the invocation: crhelper's timer answers
     stack.lambda_retries = 2  # Lambda's default, which template.yaml turns off
-    stack.call_seconds["CreateReplicationSet"] = 45
+    stack.hang_once["CreateReplicationSet"] = 45
     event = stack.event("Create", ONE_REGION)
-    stack.invoke(event)
-    answers = stack.endpoint.for_request(event["RequestId"])
-    # One invocation timed out; the retry found its record and repeated the answer.
+    answer = stack.send(event)  # the timer hands the failure on; the next step answers
+    [made] = all_sets()  # asking again with the request's token finds (or makes) its set
     assert stack.timed_out == 1 and stack.clock.fired == [0.5]
-    assert answers[0]["Status"] == "FAILED" and answers[0]["Reason"] == "Execution timed out"
-    assert answers == [answers[0], answers[0]]
-    assert all_sets() == []
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "Execution timed out")
+    assert answer["PhysicalResourceId"] == made  # the rollback's Delete removes it
+    assert len(stack.endpoint.for_request(event["RequestId"])) == 1  # the retry sent nothing
+    rollback = stack.send(stack.event("Delete", ONE_REGION, physical_id=made))
+    assert rollback["Status"] == "SUCCESS" and all_sets() == []
 
 
 def test_lambda_ending_an_update_that_recreated_the_set_deletes_that_set_then_answers(

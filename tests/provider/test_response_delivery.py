@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from local_cloudformation.protocol import SECRET_QUERY, response_endpoint
-from provider.responder import allowed, redact_text, send
+from provider.responder import redact_text, send
+from provider.response_url import allowed
 from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack
 from tests.provider.test_create import ONE_REGION, all_sets
@@ -109,7 +110,7 @@ def test_a_response_url_off_the_allow_list_gets_nothing(stack: Stack, logs: Capt
             "https://cloudformation-custom-resource-response-uswest2.s3-us-west-2.amazonaws.com/k",
             True,
         ),
-        ("https://s3.eu-west-1.amazonaws.com/bucket/key", True),
+        ("https://s3.eu-west-1.amazonaws.com/bucket/key", False),  # anyone's bucket
         (
             "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/k",
             True,
