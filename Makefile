@@ -8,7 +8,12 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: test lint demo serve package bench bench-record constraints clean explore sam constraints-sam
+.PHONY: help test lint demo serve package bench bench-record constraints clean explore sam constraints-sam
+
+# A bare `make` lists the targets: each documented target has a "## what it does" comment.
+help:
+	@echo "make TARGET, where TARGET is one of:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +28,11 @@ $(SAM_STAMP): requirements-sam.txt
 	touch $(SAM_STAMP)
 
 # The SAM CLI this project is tested with, for `sam build` and `sam deploy` without a global one.
-sam: $(SAM_STAMP)
+sam: $(SAM_STAMP) ## install the tested SAM CLI in .venv-sam
 	@echo "$(SAM) --version: $$($(SAM) --version)"
 
 # Re-resolve the ranges of pyproject.toml to their newest versions and record them.
-constraints:
+constraints: ## re-resolve pyproject.toml's ranges into constraints.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -37,7 +42,7 @@ constraints:
 	mv constraints.new constraints.txt
 	touch $(STAMP)
 
-lint: $(STAMP) $(SAM_STAMP)
+lint: $(STAMP) $(SAM_STAMP) ## ruff, ruff format, mypy, cfn-lint, sam validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -45,24 +50,24 @@ lint: $(STAMP) $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
 # Both cores: the suite takes half the time (README: measured).
-test: lint
+test: lint ## lint, then the whole test suite on both cores
 	SAM_CLI=$(SAM) $(BIN)/pytest -n 2
 
 # The randomized stack lifecycles, at random and much longer than in `make test`.
-explore: $(STAMP)
+explore: $(STAMP) ## the randomized stack lifecycles, 500 at random
 	LIFECYCLE_EXAMPLES=$${LIFECYCLE_EXAMPLES:-500} $(BIN)/pytest -p no:randomly tests/provider/test_lifecycle_machine.py
 
-demo: $(STAMP)
+demo: $(STAMP) ## the example stack's whole lifecycle on the emulator
 	$(BIN)/python -m local_cloudformation demo
 
-bench: $(STAMP)
+bench: $(STAMP) ## measure cold start, time to ready, API calls (build/bench)
 	$(BIN)/python -m bench.run
 
 # The run the README quotes, written where it is tracked.
-bench-record: $(STAMP)
+bench-record: $(STAMP) ## the same, written to bench/results (the README's run)
 	$(BIN)/python -m bench.run --out bench/results
 
-package: $(STAMP)
+package: $(STAMP) ## build the Lambda zip and build/template.yaml
 	$(BIN)/python scripts/package.py
 
 # Called by `sam build` (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set. It needs
@@ -72,10 +77,10 @@ build-ProviderFunction:
 
 PORT ?= 5000
 # `make serve PORT=5001`; add ARGS=--access-log for a line per HTTP request.
-serve: $(STAMP)
+serve: $(STAMP) ## the emulator server with kept stacks (PORT=5000)
 	$(BIN)/python -m local_cloudformation serve --port $(PORT) --transition-seconds 3 $(ARGS)
 
-constraints-sam:
+constraints-sam: ## re-resolve the SAM CLI's pins
 	rm -rf $(SAM_VENV)
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
@@ -84,5 +89,5 @@ constraints-sam:
 	mv requirements-sam.new requirements-sam.txt
 	touch $(SAM_STAMP)
 
-clean:
+clean: ## remove the venvs and build output
 	rm -rf $(VENV) $(SAM_VENV) build dist .aws-sam *.egg-info

@@ -16,7 +16,7 @@ from typing import Any
 
 from .protocol import ResponseEndpoint, make_event
 from .resolver import CustomResource, Placeholder, Resolver
-from .template import Template, TemplateError, creation_order, load
+from .template import Template, TemplateError, creation_order, validate
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # an event -> the response CloudFormation got
 #: Marks an answer CloudFormation made itself: the request never reached a provider.
@@ -61,6 +61,10 @@ class Resource:
     @property
     def custom(self) -> bool:
         return is_custom(self.resource_type)
+
+
+class NoChanges(Exception):
+    """An update that would change nothing: `aws cloudformation deploy` says so and exits 0."""
 
 
 class ResourceFailed(Exception):
@@ -122,7 +126,7 @@ class Stack:
     def create(self, template_text: str, parameters: Mapping[str, str]) -> str:
         if self.status != "REVIEW_IN_PROGRESS":
             raise TemplateError(f"Stack [{self.name}] already exists")
-        template = load(template_text)
+        template = validate(template_text, self.cloud.region)
         check_parameters(template, parameters)
         resolver = self._resolver(template, parameters)
         self._stack_event("CREATE_IN_PROGRESS", "User Initiated")
@@ -153,14 +157,9 @@ class Stack:
             raise TemplateError(
                 f"Stack:{self.stack_id} is in {self.status} state and can not be updated."
             )
-        template = load(template_text)
-        # As `aws cloudformation deploy`: a parameter not given keeps its previous value.
-        declared = template.get("Parameters") or {}
-        parameters = {
-            **{k: v for k, v in self.parameters.items() if k in declared},
-            **parameters,
-        }
-        check_parameters(template, parameters)
+        template, parameters = self._next(template_text, parameters)
+        if (template, parameters) == (self.template, self.parameters):
+            raise NoChanges(f"No changes to deploy. Stack {self.name} is up to date")
         resolver = self._resolver(template, parameters)
         self._stack_event("UPDATE_IN_PROGRESS", "User Initiated")
         before = dict(self.resources)
@@ -189,6 +188,41 @@ class Stack:
         self._publish_outputs(resolver)
         self._stack_event("UPDATE_COMPLETE")
         return self.status
+
+    def _next(
+        self, template_text: str, given: Mapping[str, str]
+    ) -> tuple[Template, dict[str, str]]:
+        """The template and parameters an update would run with, checked."""
+        template = validate(template_text, self.cloud.region)
+        # As `aws cloudformation deploy`: a parameter not given keeps its previous value.
+        declared = template.get("Parameters") or {}
+        parameters = {**{k: v for k, v in self.parameters.items() if k in declared}, **given}
+        check_parameters(template, parameters)
+        return template, parameters
+
+    def preview(self, template_text: str, given: Mapping[str, str]) -> list[str]:
+        """What deploying would change, as a change set lists it, changing nothing
+        (`aws cloudformation deploy --no-execute-changeset`)."""
+        if self.status == "REVIEW_IN_PROGRESS":
+            template = validate(template_text, self.cloud.region)
+            check_parameters(template, given)
+            old: dict[str, Any] = {}
+        else:
+            template, parameters = self._next(template_text, given)
+            if (template, parameters) == (self.template, self.parameters):
+                raise NoChanges(f"No changes to deploy. Stack {self.name} is up to date")
+            old = self.template.get("Resources") or {}
+        new = template.get("Resources") or {}
+        lines = [f"{'Action':<8} {'Logical ID':<22} Type"]
+        for logical_id, definition in new.items():
+            if logical_id not in old:
+                lines.append(f"{'Add':<8} {logical_id:<22} {definition.get('Type')}")
+            elif old[logical_id] != definition or self.parameters != dict(given):
+                lines.append(f"{'Modify':<8} {logical_id:<22} {definition.get('Type')}")
+        for logical_id, definition in old.items():
+            if logical_id not in new:
+                lines.append(f"{'Remove':<8} {logical_id:<22} {definition.get('Type')}")
+        return lines
 
     def delete(self, retain: Collection[str] = ()) -> str:
         """Delete the stack; ``retain`` (CloudFormation's --retain-resources) names resources to
@@ -221,17 +255,26 @@ class Stack:
     def describe(self) -> list[str]:
         """What `aws cloudformation describe-stacks` and `describe-stack-resources` show."""
         lines = [f"Stack {self.name}: {self.status}", f"  StackId: {self.stack_id}"]
-        lines += ["Parameters:"] + [f"  {k} = {v}" for k, v in sorted(self.parameters.items())]
-        lines += ["Resources:"] + [
-            f"  {r.logical_id:<22} {r.resource_type:<32} {r.physical_id}"
-            for r in self.resources.values()
-        ]
+        declared = self.template.get("Parameters") or {}
+        values = {  # every parameter, as describe-stacks lists them: defaults included
+            name: self.parameters.get(name, str(spec.get("Default", "")))
+            for name, spec in declared.items()
+        }
+        if values:
+            lines += ["Parameters:"] + [f"  {k} = {v}" for k, v in sorted(values.items())]
+        if self.resources:
+            lines += ["Resources:"] + [
+                f"  {r.logical_id:<22} {r.resource_type:<32} {r.physical_id}"
+                for r in self.resources.values()
+            ]
         lines += self.output_lines()
         lines += ["Last events:"] + [f"  {format_event(e)}" for e in self.events[-5:]]
         return lines
 
     def output_lines(self) -> list[str]:
         exported = {value: name for name, value in self.cloud.exports.items()}
+        if not self.outputs:
+            return []
         return ["Outputs:"] + [
             f"  {name} = {value}"
             + (f"  (export {exported[value]})" if exported.get(value) in self.exported else "")

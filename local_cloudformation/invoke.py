@@ -157,6 +157,16 @@ def _local(event: dict[str, Any], endpoint: ResponseEndpoint, physical_id: str |
                 f"(PhysicalResourceId {given} is a sample: sending {arns[0]}, the emulator's set)"
             )
             event["PhysicalResourceId"] = arns[0]
+        elif not arns:
+            what = (
+                "so the Update creates a new set (another PhysicalResourceId)"
+                if event.get("RequestType") == "Update"
+                else "so the Delete finds nothing to delete"
+            )
+            print(
+                f"(PhysicalResourceId {given} names no set here: this emulator has none, {what}."
+                " To act on a set, run 'make serve' and invoke events/create.json first.)"
+            )
     return event
 
 

@@ -91,3 +91,48 @@ def creation_order(template: Template) -> list[str]:
     for name in resources:
         visit(name)
     return order
+
+
+def refusals(text: str, template: Template, region: str) -> list[str]:
+    """What CloudFormation would refuse in this template, as cfn-lint finds it: each error
+    (rule E*) as one line naming the rule, where it is and what is wrong. Warnings (W*, I*)
+    are advice, not refusals, and are left out; so are errors in a custom resource's
+    properties, which CloudFormation hands to the provider unchecked (a missing ServiceToken
+    fails that resource when the stack runs, not the template)."""
+    from cfnlint.api import ManualArgs, lint  # noqa: PLC0415 - only validation needs it
+
+    custom = {
+        name
+        for name, resource in template["Resources"].items()
+        if isinstance(resource, dict) and is_custom_type(resource.get("Type"))
+    }
+    found = lint(text, config=ManualArgs(regions=[region]))
+    return [
+        f"{m.rule.id} at {'/'.join(map(str, m.path)) if m.path else 'the template'} "
+        f"(line {m.linenumber}): {m.message}"
+        for m in found
+        if m.rule.id.startswith("E")
+        and not (
+            len(m.path) >= 3
+            and m.path[0] == "Resources"
+            and m.path[1] in custom
+            and m.path[2] == "Properties"
+        )
+    ]
+
+
+def is_custom_type(resource_type: object) -> bool:
+    return isinstance(resource_type, str) and (
+        resource_type.startswith("Custom::")
+        or resource_type == "AWS::CloudFormation::CustomResource"
+    )
+
+
+def validate(text: str, region: str) -> Template:
+    """The template, loaded, or TemplateError: one line, as CloudFormation's ValidationError."""
+    template = load(text)
+    found = refusals(text, template, region)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise TemplateError(f"Template format error: {found[0]}{more}")
+    return template

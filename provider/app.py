@@ -136,8 +136,7 @@ class Provider(CfnResource):
         """One invocation: crhelper runs ``_decide``, then answers through ``_send``."""
         self.request, self.context = request, context
         self.progress, self.budget, self.record = Progress(), None, None
-        self.fresh = self.silent = False
-        self.saved = True
+        self.fresh = self.silent = self.saved = False
         if self._answered.locked():
             self._answered.release()
         self(dict(request.event), context)
@@ -229,11 +228,14 @@ class Provider(CfnResource):
     def _continue(self, request: Request, carried: Carried) -> None:
         """Start the next step; where that cannot be, the failure path answers instead."""
         try:
-            if not self.saved:  # the next step would not find what it needs
-                raise RecordsUnavailable(
-                    "The provider could not record its progress in its records table to "
-                    "continue in a new invocation; see its logs"
-                )
+            if not self.saved:  # not recorded yet (crhelper's timer came first) or not at all:
+                try:  # the next step must find it, so record it now or fail
+                    self.runtime.records().complete(self.step, {"handed_off": asdict(carried)})
+                except RecordsUnavailable:
+                    raise RecordsUnavailable(
+                        "The provider could not record its progress in its records table to "
+                        "continue in a new invocation; see its logs"
+                    ) from None
             context = cast(LambdaContext, self.context)
             self.runtime.continue_later(continuation.next_event(request, carried), context)
         except Exception as error:

@@ -8,6 +8,8 @@ and keeps the first step's deadline, so a slow change ends in one clear FAILED a
 rather than in an endless chain of invocations.
 """
 
+import hashlib
+import json
 from collections.abc import Callable
 
 from .outcome import Carried, carried_in
@@ -29,9 +31,18 @@ def resume(records: Records, request: Request) -> Carried | None:
         carried is None
         or carried.step != request.step
         or (carried.stack_id, carried.logical_id) != (identity.stack_id, identity.logical_id)
+        or carried.event_digest != digest(request)
     ):
         return None
     return carried
+
+
+def digest(request: Request) -> str:
+    """sha256 of CloudFormation's event as received (the continuation's step left out): a
+    continuation whose type, properties or ResponseURL differ is not this request's."""
+    event = {k: v for k, v in request.event.items() if k != CONTINUATION}
+    text = json.dumps(event, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def carry(request: Request, deadline: float, created: str | None) -> Carried:
@@ -42,6 +53,7 @@ def carry(request: Request, deadline: float, created: str | None) -> Carried:
         created=created,
         stack_id=request.identity.stack_id,
         logical_id=request.identity.logical_id,
+        event_digest=digest(request),
     )
 
 

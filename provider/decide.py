@@ -20,6 +20,8 @@ from .spec import parse_spec
 from .waiter import Budget
 
 log = Logger(service=SERVICE, child=True)
+#: A Reason is logged up to this many characters (the answer itself stays within 4 KB).
+LOGGED_REASON = 4096
 
 
 def decide(
@@ -57,7 +59,7 @@ def refusal(request: Request, runtime: Runtime) -> Failed | None:
     try:
         parse_spec(request.properties, runtime.incidents().home)
     except InvalidProperties as error:
-        log.warning("request failed", extra={"reason": error.reason})
+        log.warning("request failed", extra={"reason": error.reason[:LOGGED_REASON]})
         return Failed(error.reason)
     return None
 
@@ -125,7 +127,7 @@ def fail(
     if request.request_type == "Update" and progress.created and progress.created != previous:
         reason += _discard(runtime, progress.created, budget)
         physical_id = previous
-    log.warning("request failed", extra={"reason": reason})
+    log.warning("request failed", extra={"reason": reason[:LOGGED_REASON]})
     return Failed(reason, physical_id)
 
 

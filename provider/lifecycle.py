@@ -64,11 +64,14 @@ class Stewards:
             try:
                 return ownership.adopted(line, self.me)
             except ValueError:
+                gone = bool(line) and line[-1] == ownership.GONE  # type: ignore[index]
                 raise ServiceFailure(
-                    f"Replication set {arn} is being deleted by {ownership.manager(line[:-1])}"
-                    " (its stack's Delete); it cannot be adopted. Retry once it is gone."
-                    if line
-                    else f"Replication set {arn} is being deleted"
+                    f"Replication set {arn} was deleted while it was being adopted; retry the "
+                    "stack operation to create a new one"
+                    if gone or not line
+                    else f"Replication set {arn} is being deleted by "
+                    f"{ownership.manager(line[:-1])} (its stack's Delete); it cannot be "
+                    "adopted. Retry once it is gone."
                 ) from None
 
         self.records.change_line(arn, change)
@@ -103,8 +106,8 @@ class Stewards:
         )
 
     def forget(self, arn: str) -> None:
-        """The set is gone: so is its line."""
-        self.records.change_line(arn, lambda _: ())
+        """The set is gone: its line says so, for good."""
+        self.records.change_line(arn, lambda _: (ownership.GONE,))
 
 
 def _managed_elsewhere(arn: str, line: Line | None, me: Owner, names: "Names | None") -> str:
@@ -353,7 +356,7 @@ def discard(api: IncidentsApi, arn: str, budget: Budget, records: OwnerRecords) 
             budget.before_call()
             api.apply(arn, SetDeletionProtection(False, found.region))
         _delete_and_wait(api, arn, found.region, budget)
-    records.change_line(arn, lambda _: ())
+    records.change_line(arn, lambda _: (ownership.GONE,))
 
 
 def locate(

@@ -37,6 +37,8 @@ class Carried:
     #: The request already failed (crhelper's timer, with no time left to delete the set it
     #: created): the next step only finishes the failure path, then answers.
     failing: str | None = None
+    #: sha256 of CloudFormation's event: a continuation must carry that very event on.
+    event_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def carried_in(record: Record | None) -> Carried | None:
             stack_id=str(fields["stack_id"]),
             logical_id=str(fields["logical_id"]),
             failing=str(fields["failing"]) if fields.get("failing") else None,
+            event_digest=str(fields.get("event_digest", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -57,6 +57,9 @@ UNRECORDED = Owner("", "(unrecorded)")
 #: Ends the line while its manager deletes the set: an adoption then is refused, rather than
 #: both winning (the adopter would manage a deleted set).
 DELETING = Owner("", "(being deleted)")
+#: The whole line once the set is gone: kept (never removed, so versions only go up) so that an
+#: adoption that read the set before it was deleted cannot record itself after.
+GONE = Owner("", "(deleted)")
 
 
 def created(me: Owner) -> Line:
@@ -67,8 +70,8 @@ def created(me: Owner) -> Line:
 def adopted(line: Line | None, me: Owner) -> Line:
     """The line once ``me`` adopted the set: last, after whoever came before (an unrecorded
     manager, when nothing was recorded)."""
-    if line and line[-1] == DELETING:
-        raise ValueError("the set is being deleted")
+    if line and line[-1] in (DELETING, GONE):
+        raise ValueError(f"the set is {line[-1].logical_id.strip('()')}")
     return (*(o for o in line or (UNRECORDED,) if o != me), me)
 
 

@@ -121,10 +121,10 @@ def parse_request(event: object, account: "Account | None" = None) -> Request:
         )
     physical_id = event.get("PhysicalResourceId")
     if request_type in ("Update", "Delete") and not (
-        isinstance(physical_id, str) and 0 < len(physical_id) <= MAX_PHYSICAL_ID
+        isinstance(physical_id, str) and PHYSICAL_ID.holds(physical_id)
     ):
         problems.append(
-            f"PhysicalResourceId: required for {request_type}, 1 to {MAX_PHYSICAL_ID} characters"
+            f"PhysicalResourceId: required for {request_type}, {PHYSICAL_ID.description}"
         )
     stack = STACK_ARN.fullmatch(_text(event, "StackId")[: IDENTITY_RULES["StackId"].longest])
     if stack and account and (stack["partition"], stack["account"]) != account:
@@ -197,13 +197,17 @@ STACK_ARN = re.compile(
     r"arn:(?P<partition>[a-z-]+):cloudformation:[a-z0-9-]+:(?P<account>[0-9]{12}):stack/.+"
 )
 MAX_PHYSICAL_ID = 1024
+#: What this provider answers as a physical ID: an ARN or a made-up ID, printable ASCII.
+PHYSICAL_ID = Rule(
+    MAX_PHYSICAL_ID, re.compile(r"[!-~]+"), f"1 to {MAX_PHYSICAL_ID} printable ASCII characters"
+)
 
 
 def loggable(value: object, longest: int = 256) -> str:
     """A field as a log line or a malformed event's answer may carry it: text, cut to
-    ``longest``, any character UTF-8 cannot encode (a lone surrogate) escaped."""
+    ``longest``, in ASCII (anything else escaped, a lone surrogate included)."""
     text = value if isinstance(value, str) else ""
-    return text[:longest].encode("utf-8", "backslashreplace").decode("utf-8")
+    return text[:longest].encode("ascii", "backslashreplace").decode("ascii")[:longest]
 
 
 def _shown(value: str, longest: int = 64) -> str:

@@ -8,6 +8,7 @@ a presigned credential, so only its scheme, host and path are ever logged.
 
 import http.client
 import json
+import os
 import re
 import time
 import urllib.error
@@ -49,22 +50,32 @@ def redact_text(text: str) -> str:
 
 
 def fit(body: dict[str, Any]) -> bytes:
-    """Serialize the response, shortening Reason (then dropping Data) to stay under 4 KB."""
+    """Serialize the response within CloudFormation's 4 KB: the Reason is cut (by its encoded
+    length: JSON writes a non-ASCII character as up to 12 bytes), then Data dropped."""
     encoded = json.dumps(body).encode()
     if len(encoded) <= MAX_BODY_BYTES:
         return encoded
-    excess = len(encoded) - MAX_BODY_BYTES + len(" [truncated]")
-    reason = str(body.get("Reason", ""))
-    if len(reason.encode()) > excess:
-        body = {
-            **body,
-            "Reason": reason.encode()[:-excess].decode(errors="ignore") + " [truncated]",
-        }
-        encoded = json.dumps(body).encode()
-    if len(encoded) > MAX_BODY_BYTES:
-        body = {**body, "Data": {}, "Reason": f"response too large; {str(body['Reason'])[:512]}"}
-        encoded = json.dumps(body).encode()
-    return encoded
+    choices: tuple[Any, ...] = (body.get("Data", {}), {})
+    for data in choices:
+        shell = {**body, "Data": data, "Reason": ""}
+        room = MAX_BODY_BYTES - len(json.dumps(shell).encode()) - len(TRUNCATED)
+        if room >= 0:
+            reason = _cut(str(body.get("Reason", "")), room) + TRUNCATED
+            return json.dumps({**shell, "Reason": reason}).encode()
+    raise ValueError("the response's identity alone exceeds 4 KB")  # the request rules forbid it
+
+
+TRUNCATED = " [truncated]"
+
+
+def _cut(text: str, room: int) -> str:
+    """The longest start of ``text`` whose JSON encoding fits ``room`` bytes (linear)."""
+    used = 0
+    for index, character in enumerate(text):
+        used += len(json.dumps(character)) - 2
+        if used > room:
+            return text[:index]
+    return text
 
 
 def send(
@@ -78,7 +89,7 @@ def send(
 ) -> bool:
     """PUT the response; True once CloudFormation's endpoint accepted it (2xx)."""
     where = redact(url)
-    if not allowed(url, extra_origins):
+    if not allowed(url, extra_origins, os.environ.get("AWS_REGION", "")):
         log.error("refusing to send the response to %s: not an S3 response URL", where)
         return False
     data = fit(body)

@@ -37,9 +37,14 @@ S3_PREFIXES = (("s3",), ("s3", "dualstack"), ("s3-fips",), ("s3-fips", "dualstac
 REGION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
+def allowed(url: str, extra_origins: Iterable[str] = (), region: str = "") -> bool:
     """Whether ``url`` is a CloudFormation response URL, or on an origin explicitly allowed
-    (``PROVIDER_RESPONSE_ORIGINS``: the local runner, tools that play CloudFormation's part)."""
+    (``PROVIDER_RESPONSE_ORIGINS``: the local runner, tools that play CloudFormation's part).
+
+    ``region`` is the function's own (a custom resource's function is in its stack's Region,
+    whose bucket CloudFormation answers through): the bucket must be that Region's, so that no
+    look-alike bucket name on S3's global endpoint passes. Without it, any Region's bucket.
+    """
     if len(url) > MAX_URL_LENGTH:
         return False
     try:
@@ -57,7 +62,7 @@ def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
         bucket, _, endpoint = host.partition(".")
     else:  # path-style: ENDPOINT/BUCKET/KEY
         bucket, endpoint = parts.path.lstrip("/").partition("/")[0], host
-    region = _endpoint_region(endpoint)
+    own_region, endpoint_region = region, _endpoint_region(endpoint)
     suffix = bucket.removeprefix(BUCKET_PREFIX)
     return (
         bucket.startswith(BUCKET_PREFIX)
@@ -65,8 +70,9 @@ def allowed(url: str, extra_origins: Iterable[str] = ()) -> bool:
         and suffix.isascii()
         and suffix.isalnum()
         and suffix == suffix.lower()
-        and region is not None
-        and region.replace("-", "") in ("", suffix)
+        and endpoint_region is not None
+        and endpoint_region.replace("-", "") in ("", suffix)
+        and (suffix == own_region.replace("-", "") if own_region else suffix[-1].isdigit())
     )
 
 

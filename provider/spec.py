@@ -105,7 +105,7 @@ def parse_spec(properties: object, home_region: str) -> ReplicationSetSpec:
         problems.add("ResourceProperties", f"expected an object, got {_kind(properties)}")
         problems.raise_any()
     assert isinstance(properties, Mapping)
-    for name in sorted(set(properties) - PROPERTIES - CLOUDFORMATION_PROPERTIES):
+    for name in _unknown(properties, PROPERTIES | CLOUDFORMATION_PROPERTIES):
         problems.add(name, f"unknown property; expected one of {', '.join(sorted(PROPERTIES))}")
     regions = _regions(properties.get("Regions"), problems)
     if regions and home_region not in {r.name for r in regions}:
@@ -121,9 +121,19 @@ def parse_spec(properties: object, home_region: str) -> ReplicationSetSpec:
     adopt_existing = _boolean(properties, "AdoptExisting", problems)
     timeout = properties.get("ServiceTimeout")
     if timeout is not None and service_timeout(timeout) is None:
-        problems.add("ServiceTimeout", f"expected whole seconds from 1 to 3600, got {timeout!r}")
+        problems.add(
+            "ServiceTimeout", f"expected whole seconds from 1 to 3600, got {_shown(timeout)}"
+        )
     problems.raise_any()
     return ReplicationSetSpec(regions, deletion_protected, tags, adopt_existing)
+
+
+def _unknown(given: Mapping[str, Any], known: set[str] | frozenset[str]) -> list[str]:
+    """The names ``given`` has beyond ``known``, sorted, shown ASCII; past EXAMINED, one line
+    says how many more."""
+    extra = [name for name in given if name not in known]
+    shown = sorted(_shown(str(name), 64).strip("'") for name in extra[:EXAMINED])
+    return shown + ([f"(and {len(extra) - EXAMINED} more)"] if len(extra) > EXAMINED else [])
 
 
 def _shown(value: object, longest: int = 80) -> str:
@@ -146,7 +156,7 @@ def _boolean(properties: Mapping[str, Any], name: str, problems: _Problems) -> b
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    problems.add(name, f"expected true or false, got {value!r}")
+    problems.add(name, f"expected true or false, got {_shown(value)}")
     return False
 
 
@@ -191,8 +201,10 @@ def _region(item: object, path: str, problems: _Problems) -> RegionSpec | None:
     if not isinstance(item, Mapping):
         problems.add(path, f"expected an object with RegionName, got {_kind(item)}")
         return None
-    for name in sorted(set(item) - {"RegionName", "RegionConfiguration"}):
-        problems.add(f"{path}.{name}", "unknown property; expected RegionName, RegionConfiguration")
+    for unknown in _unknown(item, {"RegionName", "RegionConfiguration"}):
+        problems.add(
+            f"{path}.{unknown}", "unknown property; expected RegionName, RegionConfiguration"
+        )
     name = item.get("RegionName")
     if not isinstance(name, str) or len(name) > 20 or not REGION_NAME.fullmatch(name):
         problems.add(
@@ -209,7 +221,7 @@ def _kms_key(config: object, path: str, problems: _Problems) -> str | None:
     if not isinstance(config, Mapping):
         problems.add(path, f"expected an object with SseKmsKeyId, got {_kind(config)}")
         return None
-    for name in sorted(set(config) - {"SseKmsKeyId"}):
+    for name in _unknown(config, {"SseKmsKeyId"}):
         problems.add(f"{path}.{name}", "unknown property; expected SseKmsKeyId")
     key = config.get("SseKmsKeyId")
     if key is None or key == DEFAULT_KEY:

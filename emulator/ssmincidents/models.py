@@ -280,7 +280,7 @@ class SsmIncidentsBackend(BaseBackend):
         client_token: str | None,
     ) -> str:
         for name in regions:
-            validation.check_region_name(name, f"regions.{name}")
+            validation.check_region_name(name, f"regions.{name}", self.partition)
         if region not in regions:
             # Source: the native type's contract tests (inputs_1_invalid.json, a set whose only
             # Region is another) and Terraform's documentation (see _find).
@@ -379,7 +379,7 @@ class SsmIncidentsBackend(BaseBackend):
     def _add_region(self, rs: ReplicationSet, add: Mapping[str, str]) -> None:
         name = add["regionName"]
         field_name = "actions.1.member.addRegionAction"
-        validation.check_region_name(name, f"{field_name}.regionName")
+        validation.check_region_name(name, f"{field_name}.regionName", self.partition)
         if name in rs.replicas:
             raise ValidationException(f"Region {name} is already in replication set {rs.arn}")
         if len(rs.replicas) >= MAX_REGIONS:

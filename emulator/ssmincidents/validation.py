@@ -39,16 +39,24 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 @cache
-def aws_region_names() -> frozenset[str]:
-    """Every Region name of every partition botocore knows (endpoints.json).
+def region_partitions() -> dict[str, str]:
+    """Every Region name of every partition botocore knows (endpoints.json), with its
+    partition.
 
     Source: the API reference's RegionName is "the Region name to add"; a name no partition has
-    cannot be one, and the service refuses it (assumed wording of the message).
+    cannot be one, and the service refuses it (assumed wording of the message). A replication
+    set lives in one partition (its ARN names it), so a Region of another is refused too.
     """
     endpoints = create_loader().load_data("endpoints")
-    return frozenset(
-        region for partition in endpoints["partitions"] for region in partition["regions"]
-    )
+    return {
+        region: partition["partition"]
+        for partition in endpoints["partitions"]
+        for region in partition["regions"]
+    }
+
+
+def aws_region_names() -> frozenset[str]:
+    return frozenset(region_partitions())
 
 
 def check_input(operation: str, params: Mapping[str, Any]) -> None:
@@ -62,10 +70,16 @@ def check_input(operation: str, params: Mapping[str, Any]) -> None:
         raise ValidationException(f"{count} detected: " + "; ".join(problems))
 
 
-def check_region_name(name: str, field: str) -> None:
-    if name not in aws_region_names():
+def check_region_name(name: str, field: str, partition: str = "aws") -> None:
+    found = region_partitions().get(name)
+    if found is None:
         raise ValidationException(
             f"Invalid Region name at '{field}': {name!r} is not an AWS Region"
+        )
+    if found != partition:
+        raise ValidationException(
+            f"Invalid Region name at '{field}': {name!r} is a Region of partition {found}, "
+            f"and this replication set is in partition {partition}"
         )
 
 

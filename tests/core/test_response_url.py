@@ -43,8 +43,9 @@ def test_every_partitions_dns_suffix_is_known() -> None:
 def test_the_response_bucket_of_every_region_is_allowed_in_every_endpoint_form(
     region: str, suffix: str
 ) -> None:
-    refused = [url for url in forms(region, suffix) if not allowed(url)]
+    refused = [url for url in forms(region, suffix) if not allowed(url, region=region)]
     assert refused == []
+    assert not any(allowed(url, region="xx-nowhere-1") for url in forms(region, suffix))
 
 
 @pytest.mark.parametrize(
@@ -94,6 +95,26 @@ def test_documented_response_urls_are_allowed(url: str) -> None:
 )
 def test_anything_else_is_refused(url: str) -> None:
     assert not allowed(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cloudformation-custom-resource-response-attacker1.s3.amazonaws.com/k",
+        "https://s3.amazonaws.com/cloudformation-custom-resource-response-evil1/k",
+        "https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/k",
+    ],
+)
+def test_on_the_global_endpoint_only_the_functions_own_regions_bucket_is_allowed(
+    url: str,
+) -> None:
+    """A look-alike bucket name carries no Region to check against its endpoint: the
+    function's Region (its stack's, whose bucket CloudFormation uses) decides."""
+    assert not allowed(url, region="us-east-1")
+    assert allowed(
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k",
+        region="us-east-1",
+    )
 
 
 def test_an_extra_origin_is_allowed_only_when_configured() -> None:

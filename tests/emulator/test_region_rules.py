@@ -157,3 +157,15 @@ def test_an_error_the_model_does_not_declare_is_an_emulator_bug_not_an_answer(
     monkeypatch.setattr(type(control.backend()), "get_replication_set", conflicting)
     with pytest.raises(AssertionError, match="GetReplicationSet raised ConflictException"):
         incidents.get_replication_set(arn="arn:aws:ssm-incidents::123456789012:replication-set/x")
+
+
+def test_a_region_of_another_partition_is_refused_naming_it(incidents: SSMIncidentsClient) -> None:
+    with raises_aws(
+        "ValidationException", 400, "'us-gov-west-1' is a Region of partition aws-us-gov"
+    ):
+        incidents.create_replication_set(regions={"us-east-1": {}, "us-gov-west-1": {}})
+    arn = incidents.create_replication_set(regions={"us-east-1": {}})["arn"]
+    with raises_aws("ValidationException", 400, "'cn-north-1' is a Region of partition aws-cn"):
+        incidents.update_replication_set(
+            arn=arn, actions=[{"addRegionAction": {"regionName": "cn-north-1"}}]
+        )

@@ -3,13 +3,14 @@
 
 import io
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from emulator import control
-from local_cloudformation.protocol import STACK_ID
-from provider.app import send_logs_to
+from local_cloudformation.protocol import STACK_ID, FakeContext
+from provider.app import make_handler, send_logs_to
 from provider.request import CONTINUATION, MAX_STEPS
 from provider.responder import MAX_BODY_BYTES
 from tests.provider.conftest import Stack
@@ -192,3 +193,138 @@ def test_invoking_the_provider_is_control_of_the_set(stack: Stack) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     assert stack.delete(arn)["Status"] == "SUCCESS"
     assert all_sets() == []
+
+
+def logged(stack: Stack, event: dict[str, Any]) -> list[str]:
+    stream = io.StringIO()
+    previous = send_logs_to(stream)
+    try:
+        stack.invoke(event)
+    finally:
+        send_logs_to(previous)
+    return stream.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"StackId": "\U0001f600" * 1024},  # malformed: answered, within 4 KB
+        {"ResourceProperties": {**ONE_REGION, "DeletionProtected": "\U0001f600" * 2000}},
+        {"RequestType": "Delete", "PhysicalResourceId": "\u00e9" * 1024},
+    ],
+)
+def test_non_ascii_anywhere_keeps_the_answer_within_4_kb(
+    stack: Stack, change: dict[str, Any]
+) -> None:
+    stack.invoke({**stack.event("Create", ONE_REGION), **change})
+    [delivery] = stack.endpoint.deliveries
+    assert len(delivery.raw) <= MAX_BODY_BYTES and delivery.body["Status"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {**ONE_REGION, **{f"k{i}": 0 for i in range(20_000)}},
+        {**ONE_REGION, "ServiceTimeout": "9" * 200_000 + "x"},
+    ],
+)
+def test_log_lines_stay_bounded_whatever_the_properties(
+    stack: Stack, properties: dict[str, Any]
+) -> None:
+    lines = logged(stack, stack.event("Create", properties))
+    assert lines and max(len(line) for line in lines) < 16 * 1024
+
+
+def test_crhelpers_timer_while_the_hand_off_is_recorded_still_leads_to_one_answer(
+    stack: Stack,
+) -> None:
+
+    control.set_transition_seconds(120)  # the set takes 2 minutes to become ACTIVE
+    stack.timeout_seconds = 60  # so step 0 hands off
+    event = stack.event("Create", ONE_REGION)
+    client = stack.runtime.records().client
+    ran: list[int] = []
+
+    def slow_save(**_: Any) -> None:
+        if ran:
+            return
+        ran.append(1)
+        # The step decided HandedOff; the UpdateItem that stores it is slow (throttled, retried)
+        # and crhelper's timer fires meanwhile: it starts the continuation itself.
+        due = min(t.due for t in stack.clock.timers)
+        stack.clock.advance(due - stack.clock.now + 0.1)
+        # Lambda runs that asynchronous invoke at once, in another execution environment.
+        other = make_handler(stack.runtime)
+        ends_at, stack.clock.ends_at = stack.clock.ends_at, None
+        try:
+            for continuation in stack.continuations:
+                other(continuation, cast(LambdaContext, FakeContext(stack.clock, 900)))
+        finally:
+            stack.clock.ends_at = ends_at
+        stack.continuations.clear()
+
+    client.meta.events.register("before-call.dynamodb.UpdateItem", slow_save)
+    stack.invoke(event)
+    client.meta.events.unregister("before-call.dynamodb.UpdateItem", slow_save)
+    pending = list(stack.continuations)
+    stack.continuations.clear()
+    for continuation in pending:  # anything still queued, run as Lambda would
+        control.advance_clock(7200)
+        stack.send(continuation)
+    assert ran
+    responses = stack.endpoint.for_request(event["RequestId"])
+    made = all_sets()
+    # The timer's path records the hand-off before starting the next step: it answers.
+    assert [r["Status"] for r in responses] == ["SUCCESS"] and len(made) == 1
+
+
+def test_an_adoption_that_records_itself_after_the_managers_whole_delete_is_refused(
+    stack: Stack,
+) -> None:
+
+    other_stack = STACK_ID.replace("stack/incidents/", "stack/other/")
+    adopt = {**ONE_REGION, "AdoptExisting": "true"}
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    manager = Stack(stack.endpoint, stack.clock, stack.runtime)  # the first stack, at once
+    deleted: list[dict[str, Any]] = []
+
+    def managers_delete_runs_now(params: dict[str, Any], **_: Any) -> None:
+        # The adopter has read the set (ACTIVE, nothing to change) and now reads its line;
+        # in between, the manager's stack is deleted (the whole Delete: mark, delete, forget).
+        if not deleted and params.get("Key", {}).get("id", {}).get("S") == f"owner#{arn}":
+            deleted.append({})
+            deleted[0] = manager.delete(arn)
+
+    client = stack.runtime.records().client
+    client.meta.events.register("provide-client-params.dynamodb.GetItem", managers_delete_runs_now)
+    adopted = stack.create(adopt, stack_id=other_stack)
+    client.meta.events.unregister(
+        "provide-client-params.dynamodb.GetItem", managers_delete_runs_now
+    )
+    assert deleted[0]["Status"] == "SUCCESS" and all_sets() == []
+    assert adopted["Status"] == "FAILED"
+    assert f"Replication set {arn} was deleted while it was being adopted" in adopted["Reason"]
+
+
+def test_a_continuation_of_another_event_for_the_same_request_changes_nothing(
+    stack: Stack,
+) -> None:
+
+    control.set_transition_seconds(120)
+    stack.timeout_seconds = 60
+    event = stack.event("Create", ONE_REGION)
+    stack.invoke(event)  # step 0 hands off: its record is this Create's
+    [real] = stack.continuations
+    stack.continuations.clear()
+    [arn] = all_sets()
+    # Same RequestId/StackId/LogicalResourceId/step, but a Delete naming the set just made.
+    forged = {**real, "RequestType": "Delete", "PhysicalResourceId": arn,
+              CONTINUATION: {"Step": 1}}  # fmt: skip
+    control.advance_clock(7200)
+    control.set_transition_seconds(0)
+    control.reset_call_counts()
+    stack.invoke(forged)  # its event is not the one step 0 recorded: ignored
+    assert all_sets() == [arn] and control.call_counts() == {}
+    stack.invoke(real)  # CloudFormation's own continuation carries on
+    answers = stack.endpoint.for_request(event["RequestId"])
+    assert [(a["Status"], a["PhysicalResourceId"]) for a in answers] == [("SUCCESS", arn)]

@@ -36,7 +36,8 @@ def test_a_create_leaves_its_answer_and_the_sets_manager_in_the_table(stack: Sta
         "L": [{"M": {"stack_id": {"S": event["StackId"]}, "logical_id": {"S": "ReplicationSet"}}}]
     }
     stack.delete(arn)
-    assert f"owner#{arn}" not in items()  # the set is gone, and so is its record
+    gone = items()[f"owner#{arn}"]["owners"]  # the set is gone, and its record says so
+    assert gone == {"L": [{"M": {"stack_id": {"S": ""}, "logical_id": {"S": "(deleted)"}}}]}
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ ROOT = Path(__file__).parents[2]
 
 def stack(endpoint: str | None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    if "--stack-name" not in args and "--help" not in args and args:  # required, as in the
+        args = (*args, "--stack-name", "local-stack")  # AWS CLI: a name for the tests' own
     command = [sys.executable, "-m", "local_cloudformation", "stack", *args]
     if endpoint:
         command += ["--endpoint-url", endpoint]
@@ -54,9 +56,8 @@ def test_deploy_update_delete_as_separate_commands(server: str) -> None:
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stdout.rstrip().endswith("DELETE_COMPLETE")
 
-    again = stack(server, "delete", "--stack-name", "incidents")
-    assert again.returncode == 2
-    assert "does not exist" in again.stderr
+    again = stack(server, "delete", "--stack-name", "incidents")  # as delete-stack: quietly
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
 def test_a_failed_operation_exits_non_zero(server: str) -> None:
@@ -132,7 +133,7 @@ def test_a_param_without_a_value_is_refused() -> None:
     done = stack(None, "deploy", template, "--param", "SecondaryRegion")
     assert (done.returncode, done.stderr.strip()) == (
         2,
-        "--param takes KEY=VALUE, got 'SecondaryRegion'",
+        "--parameter-overrides takes KEY=VALUE, got 'SecondaryRegion'",
     )
 
 
@@ -143,7 +144,7 @@ def test_each_command_has_its_own_help(command: str) -> None:
     assert done.stdout.startswith(f"usage: python -m local_cloudformation stack {command}")
     for part in ("--stack-name", "--endpoint-url", "AWS_ENDPOINT_URL", "exit codes:"):
         assert part in done.stdout
-    assert ("--param" in done.stdout) is (command in ("deploy", "update"))
+    assert ("--parameter-overrides" in done.stdout) is (command in ("deploy", "update"))
     assert ("--retain-resources" in done.stdout) is (command == "delete")
 
 
