@@ -165,9 +165,10 @@ def _remote(endpoint: str, request: dict[str, object]) -> int:
             elif line.startswith("ERROR "):
                 return refuse(line.removeprefix("ERROR "))
             else:
-                if not shown and request["operation"] not in ("describe", "preview"):
+                event = not line.startswith("No changes to deploy")
+                if event and not shown and request["operation"] not in ("describe", "preview"):
                     header()  # the event table starts with its first event, not before
-                shown = not line.startswith("No changes to deploy")
+                    shown = True
                 print(line, flush=True)
     return 0 if request["operation"] == "describe" or status in SUCCEEDED else 1
 

@@ -8,6 +8,7 @@ their answer is what the provider PUT to the ResponseURL; AWS resources go to mo
 no change sets, no nested stacks, no transforms, one resource at a time.
 """
 
+import re
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,19 @@ def check_parameters(template: Template, given: Mapping[str, str]) -> None:
     )
     if missing:
         raise TemplateError(f"Parameters: [{', '.join(missing)}] must have values")
+    for name, value in sorted(given.items()):  # as CloudFormation checks a value it is given
+        spec = declared[name]
+        allowed = [str(v) for v in spec.get("AllowedValues") or []]
+        if allowed and value not in allowed:
+            raise TemplateError(
+                f"Parameter '{name}' must be one of AllowedValues: {', '.join(allowed)}"
+            )
+        pattern = spec.get("AllowedPattern")
+        if pattern and not re.fullmatch(str(pattern), value):
+            raise TemplateError(
+                f"Parameter '{name}' must match pattern {pattern}"
+                + (f" ({spec['ConstraintDescription']})" if "ConstraintDescription" in spec else "")
+            )
 
 
 def is_custom(resource_type: str) -> bool:

@@ -110,7 +110,9 @@ class Records:
         )
 
         del context  # see the docstring: deliberately not registered
-        if os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "").lower() in ("1", "true", "y"):
+        disabled = os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "").strip().lower()
+        if disabled not in ("", "0", "false", "f", "n", "no", "off"):  # any value Powertools
+            # may read as true, or cannot read at all: either way it is not "on"
             raise RecordsUnavailable(
                 "POWERTOOLS_IDEMPOTENCY_DISABLED is set on the provider function: it cannot "
                 "tell a repeated delivery from a new request. Remove the variable."

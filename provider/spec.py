@@ -173,10 +173,14 @@ def _regions(value: object, problems: _Problems) -> tuple[RegionSpec, ...]:
         problems.add("Regions", f"at most {MAX_REGIONS} regions, got {len(value)}")
     regions: list[RegionSpec] = []
     seen: set[str] = set()
+    unreadable_keys: set[str] = set()  # a key refused already: no "mix" to report for it
     for index, item in enumerate(value[:EXAMINED]):
+        before = len(problems.lines)
         region = _region(item, f"Regions[{index}]", problems)
         if region is None:
             continue
+        if len(problems.lines) > before and region.kms_key is None:
+            unreadable_keys.add(region.name)
         if region.name in seen:
             problems.add(f"Regions[{index}].RegionName", f"{region.name} is listed twice")
             continue
@@ -186,7 +190,7 @@ def _regions(value: object, problems: _Problems) -> tuple[RegionSpec, ...]:
             problems.add(f"Regions[{index}].RegionConfiguration.SseKmsKeyId", wrong_region)
         regions.append(region)
     customer = sorted(r.name for r in regions if r.kms_key)
-    owned = sorted(r.name for r in regions if not r.kms_key)
+    owned = sorted(r.name for r in regions if not r.kms_key and r.name not in unreadable_keys)
     if customer and owned:
         problems.add(
             "Regions",

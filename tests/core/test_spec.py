@@ -220,3 +220,18 @@ def test_a_bare_key_id_and_a_multi_region_key_are_accepted() -> None:
         "us-east-1",
     )
     assert [r.kms_key for r in spec.regions] == [single, multi]
+
+
+def test_a_key_refused_for_its_form_is_not_also_reported_as_a_mix_of_key_kinds() -> None:
+    with pytest.raises(InvalidProperties) as refused:
+        parse_spec(
+            {
+                "Regions": [
+                    {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": KEY}},
+                    {"RegionName": "us-east-2", "RegionConfiguration": {"SseKmsKeyId": "notanarn"}},
+                ]
+            },
+            "us-east-1",
+        )
+    assert "Regions[1].RegionConfiguration.SseKmsKeyId: expected a KMS key" in refused.value.reason
+    assert "Incident Manager forbids a mix" not in refused.value.reason

@@ -11,6 +11,10 @@ from emulator import control
 from emulator.ssmincidents.responses import declared_errors
 from tests.provider.conftest import Stack
 
+#: Faults and deliveries, not Region ages: one reading of the assumed 24-hour rule is enough
+#: (the tests of Region changes run under both).
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+
 TRANSIENT = ["ThrottlingException", "InternalServerException"]
 PERMANENT = [
     "ThrottlingException",

@@ -12,6 +12,10 @@ from provider.settings import settings
 from tests.provider.conftest import CapturedLogs, Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets, replication_set
 
+#: Faults and deliveries, not Region ages: one reading of the assumed 24-hour rule is enough
+#: (the tests of Region changes run under both).
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+
 ADOPT = {**ONE_REGION, "AdoptExisting": "true"}
 OTHER_STACK = STACK_ID.replace("stack/incidents/", "stack/other/")
 

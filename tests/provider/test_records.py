@@ -50,6 +50,8 @@ def test_a_create_leaves_its_answer_and_the_sets_manager_in_the_table(stack: Sta
             "The provider could not use its records table no-such-table (ResourceNotFound",
         ),
         ("POWERTOOLS_IDEMPOTENCY_DISABLED", "true", "POWERTOOLS_IDEMPOTENCY_DISABLED is set"),
+        ("POWERTOOLS_IDEMPOTENCY_DISABLED", "yes", "POWERTOOLS_IDEMPOTENCY_DISABLED is set"),
+        ("POWERTOOLS_IDEMPOTENCY_DISABLED", "enabled", "POWERTOOLS_IDEMPOTENCY_DISABLED is set"),
     ],
 )
 def test_without_its_records_the_provider_changes_nothing_and_says_why(

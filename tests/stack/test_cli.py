@@ -9,26 +9,31 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.stack.conftest import EXAMPLES
+from tests.stack import in_process
+from tests.stack.conftest import EXAMPLES, replication_set
 
 ROOT = Path(__file__).parents[2]
 
 
-def stack(endpoint: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+def stack(
+    endpoint: str | None, *args: str, separate_process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`python -m local_cloudformation stack ARGS`: in this process unless asked."""
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     if "--stack-name" not in args and "--help" not in args and args:  # required, as in the
         args = (*args, "--stack-name", "local-stack")  # AWS CLI: a name for the tests' own
-    command = [sys.executable, "-m", "local_cloudformation", "stack", *args]
-    if endpoint:
-        command += ["--endpoint-url", endpoint]
+    argv = ["stack", *args] + (["--endpoint-url", endpoint] if endpoint else [])
+    if not separate_process:
+        return in_process.run(argv, {})
     return subprocess.run(
-        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
-    )
+        [sys.executable, "-m", "local_cloudformation", *argv],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False,
+    )  # fmt: skip
 
 
 def test_deploy_update_delete_as_separate_commands(server: str) -> None:
     template = str(EXAMPLES / "with-response-plan.yaml")
-    deployed = stack(server, "deploy", template, "--stack-name", "incidents")
+    deployed = stack(server, "deploy", template, "--stack-name", "incidents", separate_process=True)
     assert deployed.returncode == 0, deployed.stderr
     assert (
         "ReplicationSet         Custom::IncidentReplicationSet   CREATE_COMPLETE" in deployed.stdout
@@ -212,3 +217,103 @@ def test_a_rollback_that_cannot_delete_ends_rollback_failed_and_exit_1(
     last = done.stdout.rstrip().splitlines()[-1]
     assert "ROLLBACK_FAILED" in last
     assert last.endswith("The following resource(s) failed to delete: [ReplicationSet].")
+
+
+UNKNOWN_TYPE = """
+Resources:
+  Thing:
+    Type: AWS::Nope::Thing
+"""
+
+
+def test_a_template_cloudformation_would_refuse_is_one_line_on_stderr_and_nothing_made(
+    server: str, tmp_path: Path
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(UNKNOWN_TYPE)
+    done = stack(server, "deploy", "--template-file", str(template), "--stack-name", "nope")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        "Template format error: E3006 at Resources/Thing/Type (line 4): Resource type "
+        "'AWS::Nope::Thing' does not exist in 'us-east-1'"
+    ]
+    described = stack(server, "describe", "--stack-name", "nope")
+    assert described.returncode == 2 and "does not exist" in described.stderr
+
+
+def test_deploy_takes_the_aws_clis_flags_and_an_unchanged_deploy_changes_nothing(
+    server: str,
+) -> None:
+    template = str(EXAMPLES / "with-response-plan.yaml")
+    first = stack(
+        server, "deploy", "--template-file", template, "--stack-name", "cli",
+        "--parameter-overrides", "SecondaryRegion=eu-west-1",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    again = stack(
+        server, "deploy", "--template-file", template, "--stack-name", "cli",
+        "--parameter-overrides", "SecondaryRegion=eu-west-1",
+    )  # fmt: skip
+    assert (again.returncode, again.stdout) == (
+        0,
+        "No changes to deploy. Stack cli is up to date\n",
+    )
+    preview = stack(
+        server, "deploy", "--template-file", template, "--stack-name", "cli",
+        "--parameter-overrides", "SecondaryRegion=us-west-2", "--no-execute-changeset",
+    )  # fmt: skip
+    assert preview.returncode == 0, preview.stderr
+    assert "Modify   ReplicationSet         Custom::IncidentReplicationSet" in preview.stdout
+    found = replication_set()
+    assert found is not None and sorted(found["regionMap"]) == ["eu-west-1", "us-east-1"]
+    described = stack(server, "describe", "--stack-name", "cli").stdout
+    assert "  SecondaryRegion = eu-west-1\n" in described  # every parameter, defaults too:
+    assert "  ProviderStackName = IncidentReplicationSetProvider\n" in described
+
+
+def test_the_stack_name_is_required_as_in_the_aws_cli() -> None:
+    done = stack(None, "deploy", "--template-file", "x.yaml", "--stack-name")
+    assert done.returncode == 2 and "--stack-name" in done.stderr
+
+
+def test_a_parameter_outside_its_allowed_values_is_refused_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Parameters:\n  Level:\n    Type: String\n    AllowedValues: [low, high]\n"
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+    )
+    done = stack(None, "deploy", str(template), "--parameter-overrides", "Level=mid")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "Parameter 'Level' must be one of AllowedValues: low, high\n"
+
+
+ONLY_US_EAST_1 = """
+Resources:
+  ReplicationSet:
+    Type: Custom::IncidentReplicationSet
+    Properties:
+      ServiceToken: !ImportValue IncidentReplicationSetProvider-ServiceToken
+      Regions:
+        - RegionName: us-east-1
+Outputs:
+  StackRegion:
+    Value: !Ref AWS::Region
+"""
+
+
+def test_the_stack_runs_in_the_region_given_and_the_provider_holds_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--region (or AWS_REGION, as the AWS CLI reads it): a set without that Region is
+    refused by the provider, as it would be there; in us-east-1 the same template deploys."""
+    template = tmp_path / "t.yaml"
+    template.write_text(ONLY_US_EAST_1)
+    refused = stack(None, "deploy", str(template), "--region", "eu-west-1")
+    assert refused.returncode == 1
+    assert "Regions: must include eu-west-1" in refused.stdout
+    assert "ROLLBACK_COMPLETE" in refused.stdout
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    deployed = stack(None, "deploy", str(template))
+    assert deployed.returncode == 0 and "StackRegion = us-east-1" in deployed.stdout

@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
+from tests.stack import in_process
+
 ROOT = Path(__file__).parents[2]
 EVENTS = ROOT / "events"
 
 
-def invoke(*args: str, endpoint: str | None = None, stdin: str | None = None) -> Any:
+def invoke(
+    *args: str, endpoint: str | None = None, stdin: str | None = None, separate: bool = False
+) -> Any:
+    """`python -m local_cloudformation invoke ARGS`: in this process unless asked."""
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
+    if not separate:
+        return in_process.run(
+            ["invoke", *args], {"AWS_ENDPOINT_URL": endpoint} if endpoint else {}, stdin
+        )
     return subprocess.run(
         [sys.executable, "-m", "local_cloudformation", "invoke", *args],
         capture_output=True,
@@ -76,7 +85,8 @@ def test_the_event_can_come_from_stdin() -> None:
 def test_an_env_file_sets_the_functions_variables_as_sam_does(tmp_path: Path) -> None:
     env_file = tmp_path / "env.json"
     env_file.write_text(json.dumps({"ProviderFunction": {"POWERTOOLS_LOG_LEVEL": "ERROR"}}))
-    done = invoke("events/create.json", "--env-file", str(env_file))
+    # a new process: the log level is read when the provider is first imported, as in Lambda
+    done = invoke("events/create.json", "--env-file", str(env_file), separate=True)
     assert done.returncode == 0, done.stderr
     assert "request succeeded" not in done.stderr  # INFO lines are off
 
