@@ -37,20 +37,25 @@ class Step:
         return all(ok for _, ok in self.checks)
 
 
+#: The stack's Region: not us-east-1, so that the demo shows the Region flowing through
+#: (the StackId, AWS::Region, the provider's own Region and the set's first Region).
+REGION = "eu-west-1"
+
+
 def arn() -> str | None:
-    return (control.replication_set() or {}).get("arn")
+    return (control.replication_set(REGION) or {}).get("arn")
 
 
 def status_is(status: str) -> bool:
-    return (control.replication_set() or {}).get("status") == status
+    return (control.replication_set(REGION) or {}).get("status") == status
 
 
 def regions_are(*names: str) -> bool:
-    return sorted(control.region_keys()) == sorted(names)
+    return sorted(control.region_keys(REGION)) == sorted(names)
 
 
 def tags_are(tags: dict[str, str]) -> bool:
-    return (control.replication_set() or {}).get("tags") == tags
+    return (control.replication_set(REGION) or {}).get("tags") == tags
 
 
 def run(transition_seconds: float = 2.0) -> int:
@@ -58,7 +63,7 @@ def run(transition_seconds: float = 2.0) -> int:
     LOGS.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     steps: list[Step] = []
-    with mock_aws(), LOGS.open("w") as logs, local_cloud(printer(), provider_logs=logs) as cloud:
+    with mock_aws(), LOGS.open("w") as logs, local_cloud(printer(), logs, REGION) as cloud:
         control.set_transition_seconds(transition_seconds)
         kms = {r: boto3.client("kms", region_name=r) for r in ("us-west-2", "us-east-2")}
         west = kms["us-west-2"].create_key(Description="Incident Manager us-west-2")["KeyMetadata"][
@@ -100,12 +105,15 @@ def run(transition_seconds: float = 2.0) -> int:
             steps.append(Step(title, status, results))
 
         step(
-            "Deploy: a replication set in us-east-1 and us-west-2, customer managed keys",
+            f"Deploy in {REGION}: a set in {REGION} and us-west-2, customer managed keys",
             lambda: stack.create(text, base),
             "CREATE_COMPLETE",
             ("set ACTIVE", lambda: status_is("ACTIVE")),
-            ("regions us-east-1, us-west-2", lambda: regions_are("us-east-1", "us-west-2")),
-            ("us-west-2 uses its key", lambda: control.region_keys().get("us-west-2") == west),
+            (f"regions {REGION}, us-west-2", lambda: regions_are(REGION, "us-west-2")),
+            (
+                "us-west-2 uses its key",
+                lambda: control.region_keys(REGION).get("us-west-2") == west,
+            ),
             ("output ReplicationSetArn", lambda: stack.outputs.get("ReplicationSetArn") == arn()),
         )
         step(
@@ -113,12 +121,12 @@ def run(transition_seconds: float = 2.0) -> int:
             lambda: stack.update(text, three),
             "UPDATE_COMPLETE",
             (
-                "regions us-east-1, us-east-2, us-west-2",
-                lambda: regions_are("us-east-1", "us-east-2", "us-west-2"),
+                f"regions {REGION}, us-east-2, us-west-2",
+                lambda: regions_are(REGION, "us-east-2", "us-west-2"),
             ),
             ("tags {team: incident-response}", lambda: tags_are({"team": "incident-response"})),
         )
-        before = control.region_keys()
+        before = control.region_keys(REGION)
         step(
             "Failing update: us-east-2 to a KMS key that does not exist; CloudFormation rolls back",
             lambda: stack.update(text, {**three, "TertiaryKeyArn": MISSING_KEY, "Team": "broken"}),
@@ -127,7 +135,7 @@ def run(transition_seconds: float = 2.0) -> int:
                 "an UPDATE_FAILED event",
                 lambda: any(e.status == "UPDATE_FAILED" for e in stack.events),
             ),
-            ("regions and keys as before", lambda: control.region_keys() == before),
+            ("regions and keys as before", lambda: control.region_keys(REGION) == before),
             ("tags as before", lambda: tags_are({"team": "incident-response"})),
             ("set ACTIVE", lambda: status_is("ACTIVE")),
         )
@@ -135,7 +143,7 @@ def run(transition_seconds: float = 2.0) -> int:
             "Delete the stack",
             stack.delete,
             "DELETE_COMPLETE",
-            ("no replication set left", lambda: control.replication_set() is None),
+            ("no replication set left", lambda: control.replication_set(REGION) is None),
         )
         calls = control.call_counts()
     summarize(stack, steps, calls, time.monotonic() - started)

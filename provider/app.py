@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
 from . import continuation, responder
-from .decide import created_by, decide, fail, refusal
+from .decide import created_by, decide, fail, fail_or_continue, refusal
 from .errors import ProviderError
 from .lifecycle import Progress
 from .outcome import Carried, Failed, Outcome, Record, carried_in, response_body, to_record
@@ -180,7 +180,9 @@ class Provider(CfnResource):
                     if request.request_type == "Create" and not self.progress.created:
                         self.progress.created = created_by(request, self.runtime)
                     failure = ProviderError(carried.failing)
-                    outcome: Outcome = fail(request, self.runtime, failure, self.progress, budget)
+                    outcome: Outcome = fail_or_continue(
+                        request, self.runtime, failure, self.progress, budget
+                    )
                 else:
                     outcome = decide(request, self.runtime, budget, self.progress)
                 with self._deciding:  # the step's result is the timer's, if it came first

@@ -6,6 +6,8 @@ running out of Lambda time, hand off to a new invocation; on failure, never lose
 request created (:func:`fail`, which the edge also uses for the failures it meets itself).
 """
 
+from dataclasses import replace
+
 from aws_lambda_powertools import Logger
 
 from . import continuation, lifecycle, responder
@@ -48,6 +50,29 @@ def decide(
         log.info("request succeeded", extra={"physical_id": physical_id})
         data = {} if request.request_type == "Delete" else {"Arn": physical_id}
         return Succeeded(physical_id, data)
+    return fail_or_continue(request, runtime, failure, progress, budget)
+
+
+def fail_or_continue(
+    request: Request,
+    runtime: Runtime,
+    failure: ProviderError,
+    progress: lifecycle.Progress,
+    budget: Budget,
+) -> Outcome:
+    """The failure path, carried on in a new invocation when deleting the set this update
+    re-created takes longer than this one has left: the next step finishes it, then answers."""
+    recreated = progress.created not in (None, request.physical_id)
+    if request.request_type != "Update" or not recreated or (request.step or 0) >= MAX_STEPS:
+        return fail(request, runtime, failure, progress, budget)
+    assert progress.created is not None
+    try:
+        lifecycle.discard(runtime.incidents(), progress.created, budget, runtime.records())
+    except Handoff:
+        carried = continuation.carry(request, budget.deadline, progress.created)
+        return HandedOff(replace(carried, failing=failure.reason))
+    except ProviderError:
+        pass  # fail() says why, and how to delete it by hand
     return fail(request, runtime, failure, progress, budget)
 
 

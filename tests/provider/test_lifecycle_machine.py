@@ -261,8 +261,14 @@ class CloudFormation(RuleBasedStateMachine):
         # UPDATE_ROLLBACK: the old properties, the old ID, old and new swapped.
         back = self.send(self.event("Update", key, old, physical_id=old_id, old_properties=props))
         if back["Status"] == "SUCCESS":
-            self.expect_live_equals(old, back["PhysicalResourceId"])
-            self.managers.setdefault(old_id, [key])
+            back_id = back["PhysicalResourceId"]
+            self.expect_live_equals(old, back_id)
+            self.resources[key] = Resource(back_id, old)
+            if back_id != old_id:  # the rollback re-created a set gone meanwhile: its cleanup
+                self.managers[back_id] = [key]  # deletes the replaced ID, as after an update
+                assert self.delete(key, old_id, old)["Status"] == "SUCCESS"
+            else:
+                self.managers.setdefault(old_id, [key])
         # else UPDATE_ROLLBACK_FAILED, then continue-update-rollback skipping the resource.
 
     @rule(key=keys, weather=conditions)

@@ -281,3 +281,22 @@ def test_moving_an_unrecorded_set_to_another_stack_and_deleting_that_stack_keeps
     gone = stack.send(stack.event("Delete", ADOPT, physical_id=arn, stack_id=OTHER_STACK))
     assert gone["Status"] == "SUCCESS"
     assert all_sets() == [arn], "the first stack's set was deleted by the adopter's Delete"
+
+
+def test_an_update_whose_discard_outlasts_the_invocation_finishes_it_in_the_next(
+    stack: Stack,
+) -> None:
+    """Found by the lifecycle machine: the set an Update re-created, then failed on, is still
+    deleting when Lambda time runs low; the failure is carried on, the set deleted, then one
+    FAILED answer with the old ID."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=arn)
+    control.advance_clock(3600)
+    control.inject_fault("UpdateDeletionProtection", "AccessDeniedException", count=100)
+    control.set_transition_seconds(30)
+    stack.timeout_seconds = 90
+    wanted = {**ONE_REGION, "DeletionProtected": "true"}
+    answer = stack.update(arn, wanted, ONE_REGION)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    assert answer["Reason"].endswith("this update created was deleted: no stack would own it.")
+    assert all_sets() == []

@@ -1,14 +1,18 @@
 """The stack commands as a user runs them: separate processes against the emulator server,
 events printed live, exit codes that say whether the operation did what was asked."""
 
+import argparse
+import io
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import boto3
 import pytest
 
+from local_cloudformation import cli
 from tests.stack import in_process
 from tests.stack.conftest import EXAMPLES, replication_set
 
@@ -317,3 +321,55 @@ def test_the_stack_runs_in_the_region_given_and_the_provider_holds_to_it(
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     deployed = stack(None, "deploy", str(template))
     assert deployed.returncode == 0 and "StackRegion = us-east-1" in deployed.stdout
+
+
+def test_a_bare_make_lists_the_targets_with_one_line_each() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(  # as typed at a shell, not as a sub-make of `make test`
+        ["make", "--no-print-directory"], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert lines[0] == "make TARGET, where TARGET is one of:"
+    targets = {line.split()[0] for line in lines[1:]}
+    assert {"demo", "test", "bench", "package", "serve", "explore"} <= targets
+
+
+class ClosedPipe(io.StringIO):
+    """stdout once the reader (`| head -1`) has gone: every write is a broken pipe."""
+
+    def __init__(self, devnull: int) -> None:
+        super().__init__()
+        self.devnull = devnull
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self.devnull
+
+
+def test_a_closed_pipe_ends_the_command_quietly(server: str) -> None:
+    """`stack describe ... | head -1`: exit 0, no 'cannot reach the server', no traceback."""
+    template = str(EXAMPLES / "with-response-plan.yaml")
+    assert stack(server, "deploy", template, "--stack-name", "piped").returncode == 0
+    args = build_parser_args(
+        ["stack", "describe", "--stack-name", "piped", "--endpoint-url", server]
+    )
+    with open(os.devnull, "w") as sink:
+        spare = os.dup(sink.fileno())
+        errors = io.StringIO()
+        try:
+            with redirect_stdout(ClosedPipe(spare)), redirect_stderr(errors):
+                code = cli.run(args)
+        finally:
+            os.close(spare)
+    assert (code, errors.getvalue()) == (0, "")
+
+
+def build_parser_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command")
+    cli.add_arguments(commands.add_parser("stack"))
+    return parser.parse_args(argv)

@@ -121,3 +121,11 @@ def test_events_run_in_order_against_a_kept_emulator(server: str) -> None:
     assert deleted.returncode == 0, deleted.stderr
     assert printed(deleted.stdout) == (printed(deleted.stdout)[0], None)
     assert printed(deleted.stdout)[0]["PhysicalResourceId"] == arn
+
+
+def test_an_update_event_without_a_server_says_what_its_sample_physical_id_means() -> None:
+    done = invoke("events/update-add-region.json")
+    assert done.returncode == 0, done.stderr
+    assert "names no set here: this emulator has none, so the Update creates a new set" in (
+        done.stdout
+    )
