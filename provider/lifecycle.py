@@ -111,13 +111,7 @@ class Stewards:
 
 
 def _managed_elsewhere(arn: str, line: Line | None, me: Owner, names: "Names | None") -> str:
-    skip = (
-        f" If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
-        f"resource: aws cloudformation continue-update-rollback --stack-name "
-        f"{names.stack_name} --resources-to-skip {names.logical_id}."
-        if names
-        else ""
-    )
+    skip = names.way_out_of_a_rollback() if names else ""
     return (
         f"Replication set {arn} is managed by {ownership.manager(line)}, which adopted it "
         f"(AdoptExisting); {me} no longer manages it, so the provider changes nothing. Remove "
@@ -131,6 +125,14 @@ class Names:
 
     stack_name: str
     logical_id: str
+
+    def way_out_of_a_rollback(self) -> str:
+        """The sentence that tells how to finish a rollback this resource cannot make."""
+        return (
+            " If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
+            "resource: aws cloudformation continue-update-rollback --stack-name "
+            f"{self.stack_name} --resources-to-skip {self.logical_id}."
+        )
 
 
 @dataclass
@@ -484,13 +486,7 @@ def _remove_failed_regions(
 def _failed_way_out(
     live: LiveReplicationSet, region: str, error: ServiceFailure, names: Names | None
 ) -> str:
-    skip = (
-        f" If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
-        f"resource: aws cloudformation continue-update-rollback --stack-name "
-        f"{names.stack_name} --resources-to-skip {names.logical_id}."
-        if names
-        else ""
-    )
+    skip = names.way_out_of_a_rollback() if names else ""
     return (
         f"{live.failure_summary()}. Incident Manager refused to remove the failed Region "
         f"{region} ({error.reason}).{skip} Then remove it by hand once Incident Manager allows: "
