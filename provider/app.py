@@ -190,7 +190,7 @@ class Provider(CfnResource):
                     self.fresh = True
                     return self.record
 
-            self.record, self.fresh, self.saved = records.once(self.step, work, context)
+            self.record, self.fresh, self.saved = records.once(self.step, work)
         except InProgress:
             logger.info("this step is running in another invocation: this one does nothing")
             self.silent = True
@@ -227,19 +227,25 @@ class Provider(CfnResource):
             return
         self._continue(request, carried)
 
+    def _hand_off(self, request: Request, carried: Carried) -> None:
+        """Start the next step, whose state must be in the records first: record it now
+        unless it is (the timer came first, or the step's record failed)."""
+        if not self.saved:
+            try:
+                self.runtime.records().complete(self.step, {"handed_off": asdict(carried)})
+            except RecordsUnavailable:
+                raise RecordsUnavailable(
+                    "The provider could not record its progress in its records table to "
+                    "continue in a new invocation; see its logs"
+                ) from None
+            self.saved = True
+        context = cast(LambdaContext, self.context)
+        self.runtime.continue_later(continuation.next_event(request, carried), context)
+
     def _continue(self, request: Request, carried: Carried) -> None:
         """Start the next step; where that cannot be, the failure path answers instead."""
         try:
-            if not self.saved:  # not recorded yet (crhelper's timer came first) or not at all:
-                try:  # the next step must find it, so record it now or fail
-                    self.runtime.records().complete(self.step, {"handed_off": asdict(carried)})
-                except RecordsUnavailable:
-                    raise RecordsUnavailable(
-                        "The provider could not record its progress in its records table to "
-                        "continue in a new invocation; see its logs"
-                    ) from None
-            context = cast(LambdaContext, self.context)
-            self.runtime.continue_later(continuation.next_event(request, carried), context)
+            self._hand_off(request, carried)
         except Exception as error:
             logger.exception("could not start the continuation")
             failure = (
@@ -264,12 +270,9 @@ class Provider(CfnResource):
         that set and then answers; anything else answers now (a Create with its ARN)."""
         request, progress = self.request, self.progress
         assert request is not None
-        recreated = progress.created not in (None, request.physical_id)
+        recreated = progress.recreated(request.request_type, request.physical_id)
         unknown = progress.creating and progress.created is None  # the Create call hung
-        if (
-            (request.request_type == "Update" and recreated)
-            or (request.request_type == "Create" and unknown)
-        ) and self.budget is not None:
+        if (recreated or (request.request_type == "Create" and unknown)) and self.budget:
             carried = continuation.carry(request, self.budget.deadline, progress.created)
             return {"handed_off": asdict(replace(carried, failing=why))}
         return to_record(
@@ -283,9 +286,8 @@ class Provider(CfnResource):
         carried = carried_in(record)
         if carried is not None:
             try:
-                self.runtime.records().complete(self.step, record)
-                context = cast(LambdaContext, self.context)
-                self.runtime.continue_later(continuation.next_event(request, carried), context)
+                self.saved = False  # the record holds the step's result, not the timer's
+                self._hand_off(request, carried)
                 return
             except Exception:
                 logger.exception("could not hand the failure on; answering now")

@@ -62,8 +62,8 @@ def fail_or_continue(
 ) -> Outcome:
     """The failure path, carried on in a new invocation when deleting the set this update
     re-created takes longer than this one has left: the next step finishes it, then answers."""
-    recreated = progress.created not in (None, request.physical_id)
-    if request.request_type != "Update" or not recreated or (request.step or 0) >= MAX_STEPS:
+    recreated = progress.recreated(request.request_type, request.physical_id)
+    if not recreated or (request.step or 0) >= MAX_STEPS:
         return fail(request, runtime, failure, progress, budget)
     assert progress.created is not None
     try:
@@ -149,7 +149,7 @@ def fail(
     """
     reason, physical_id = failure.reason, failure.physical_id or progress.created
     previous = request.physical_id
-    if request.request_type == "Update" and progress.created and progress.created != previous:
+    if progress.recreated(request.request_type, previous) and progress.created:
         reason += _discard(runtime, progress.created, budget)
         physical_id = previous
     log.warning("request failed", extra={"reason": reason[:LOGGED_REASON]})

@@ -41,8 +41,6 @@ log = Logger(service=SERVICE, child=True)
 class OwnerRecords(Protocol):
     """Where the lines of managers are kept (``provider.records.Records``)."""
 
-    def line(self, arn: str) -> Line | None: ...
-
     def change_line(self, arn: str, change: Callable[[Line | None], Line]) -> Line: ...
 
 
@@ -144,6 +142,10 @@ class Progress:
 
     created: str | None = None
     creating: bool = False  # CreateReplicationSet was called; its answer may not have come
+
+    def recreated(self, request_type: str, physical_id: str) -> bool:
+        """An Update made a new set (its old one was gone): no stack will own it if it fails."""
+        return request_type == "Update" and self.created not in (None, physical_id)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ProviderError
@@ -95,9 +94,7 @@ class Records:
 
     # -- delivery steps ------------------------------------------------------------------------
 
-    def once(
-        self, step: Step, work: Callable[[], Result], context: LambdaContext
-    ) -> tuple[Result, bool, bool]:
+    def once(self, step: Step, work: Callable[[], Result]) -> tuple[Result, bool, bool]:
         """Run ``work`` for ``step`` unless a delivery already did: (result, ran now, saved).
 
         The in-progress record does not expire with the invocation (no Lambda context is
@@ -109,7 +106,6 @@ class Records:
             IdempotencyPersistenceLayerError,
         )
 
-        del context  # see the docstring: deliberately not registered
         disabled = os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "").strip().lower()
         if disabled not in ("", "0", "false", "f", "n", "no", "off"):  # any value Powertools
             # may read as true, or cannot read at all: either way it is not "on"
@@ -165,10 +161,6 @@ class Records:
             raise self._unavailable(error) from error
 
     # -- who manages a set -----------------------------------------------------------------
-
-    def line(self, arn: str) -> Line | None:
-        """The recorded line of managers of ``arn``; None when nothing is recorded."""
-        return self._read_line(arn)[0]
 
     def change_line(self, arn: str, change: Callable[[Line | None], Line]) -> Line:
         """Write ``change(line)`` for ``arn``, unless another request wrote in between: then

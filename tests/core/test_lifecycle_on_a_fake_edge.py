@@ -126,9 +126,6 @@ class MemoryOwners:
     def __init__(self) -> None:
         self.lines: dict[str, tuple[Owner, ...]] = {}
 
-    def line(self, arn: str) -> tuple[Owner, ...] | None:
-        return self.lines.get(arn)
-
     def change_line(self, arn: str, change: Any) -> tuple[Owner, ...]:
         new: tuple[Owner, ...] = change(self.lines.get(arn))
         if new:

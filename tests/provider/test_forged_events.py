@@ -102,13 +102,18 @@ def test_a_continuations_own_fields_are_ignored_and_never_carried_on(stack: Stac
     assert answer["Status"] == "SUCCESS" and answer["PhysicalResourceId"] == all_sets()[0]
 
 
-def test_a_chain_of_continuations_ends_at_the_step_limit_with_one_failed(stack: Stack) -> None:
+def test_a_chain_of_continuations_ends_at_the_first_deliverys_deadline_with_one_failed(
+    stack: Stack,
+) -> None:
     control.set_transition_seconds(10**7)  # never ready
     stack.timeout_seconds = 60
-    event = stack.event("Create", {**ONE_REGION, "ServiceTimeout": "3600"})
-    answer = stack.send(event)
+    started = stack.clock.time()
+    event = stack.event("Create", {**ONE_REGION, "ServiceTimeout": "600"})
+    answer = stack.send(event)  # exactly one answer, after a bounded chain
     assert answer["Status"] == "FAILED"
-    assert stack.invocations <= MAX_STEPS + 1
+    assert "when the provider's deadline passed" in answer["Reason"]
+    assert stack.clock.time() - started <= 590 + 60  # ServiceTimeout less 10 s, one poll more
+    assert stack.invocations <= 590 // 30 + 2 < MAX_STEPS  # each hands off after about 30 s
 
 
 @pytest.mark.parametrize(
@@ -309,13 +314,7 @@ def test_an_adoption_that_records_itself_after_the_managers_whole_delete_is_refu
 def test_a_continuation_of_another_event_for_the_same_request_changes_nothing(
     stack: Stack,
 ) -> None:
-
-    control.set_transition_seconds(120)
-    stack.timeout_seconds = 60
-    event = stack.event("Create", ONE_REGION)
-    stack.invoke(event)  # step 0 hands off: its record is this Create's
-    [real] = stack.continuations
-    stack.continuations.clear()
+    event, real = handed_off(stack)  # step 0's record is this Create's
     [arn] = all_sets()
     # Same RequestId/StackId/LogicalResourceId/step, but a Delete naming the set just made.
     forged = {**real, "RequestType": "Delete", "PhysicalResourceId": arn,

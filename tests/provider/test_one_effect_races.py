@@ -14,6 +14,7 @@ from local_cloudformation.protocol import STACK_ID
 from provider.settings import settings
 from tests.provider.conftest import Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets
+from tests.provider.test_forged_events import handed_off
 
 #: Region removals play no part here: one reading of the assumed 24-hour rule is enough.
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
@@ -157,12 +158,7 @@ def test_a_step_left_in_progress_never_runs_again_for_a_late_duplicate(stack: St
 def test_a_continuation_that_cannot_use_its_records_fails_with_the_set_it_made(
     stack: Stack,
 ) -> None:
-    control.set_transition_seconds(120)
-    stack.timeout_seconds = 60
-    event = stack.event("Create", ONE_REGION)
-    stack.invoke(event)  # step 0 creates the set and hands off
-    [continuation] = stack.continuations
-    stack.continuations.clear()
+    event, continuation = handed_off(stack)  # step 0 creates the set and hands off
     [made] = all_sets()
     records = stack.runtime.records()
 
