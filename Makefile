@@ -80,6 +80,14 @@ PORT ?= 5000
 serve: $(STAMP) ## the emulator server with kept stacks (PORT=5000)
 	$(BIN)/python -m local_cloudformation serve --port $(PORT) --transition-seconds 3 $(ARGS)
 
+# The service folder as a moto pull request: dropped into the sdist of constraints.txt's moto,
+# then moto's own ruff, ruff format, mypy and pytest (in-process and against moto_server), in a
+# venv of its own (.venv-moto, stamped) with moto's ruff pin; stdlib only, so no .venv needed.
+# `make moto-check ARGS="--only lint"`, or --keep-going, --tests DIR (README: moto-check).
+.PHONY: moto-check
+moto-check: ## emulator/ssmincidents checked as a moto pull request
+	$(PYTHON) scripts/moto_check.py $(ARGS)
+
 constraints-sam: ## re-resolve the SAM CLI's pins
 	rm -rf $(SAM_VENV)
 	$(PYTHON) -m venv $(SAM_VENV)
