@@ -98,4 +98,4 @@ constraints-sam: ## re-resolve the SAM CLI's pins
 	touch $(SAM_STAMP)
 
 clean: ## remove the venvs and build output
-	rm -rf $(VENV) $(SAM_VENV) build dist .aws-sam *.egg-info
+	rm -rf $(VENV) $(SAM_VENV) .venv-moto build dist .aws-sam *.egg-info

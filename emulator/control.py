@@ -1,64 +1,46 @@
-"""Test controls for the emulated ssm-incidents: faults, failed transitions, the clock, call counts.
-
-This is the one sanctioned way for tests to reach past boto3 into the emulator::
+"""Test controls for the emulated ssm-incidents, in this process: faults, call counts,
+transitions and the assumed rules. None of it lives in the backend (see client_hooks, clock)::
 
     from emulator import control
 
     control.inject_fault("CreateReplicationSet", "ThrottlingException", count=2)
     control.inject_fault("GetReplicationSet", "AccessDeniedException", after=1)  # the 2nd call
-    control.fail_next_transition("KMS key is pending deletion in us-east-2")
     control.set_transition_seconds(30)   # CREATING/UPDATING/DELETING last 30 s...
     control.advance_clock(30)            # ...on a clock the test can move
     control.set_region_removal_min_age(86400)  # the assumed 24-hour rule, on
     control.call_counts()["UpdateReplicationSet"]
+    control.reset()                      # all of it back to the defaults
 
-State lives in the account's backend, so ``mock_aws()`` starts every test from a clean slate.
+A failing transition is caused as on AWS: disable the Region's KMS key, or schedule its
+deletion, before the creation ends (``schedule_key_deletion_after``). Against a server, use
+:class:`emulator.remote.Controls`.
 """
 
-from collections import Counter, deque
-from collections.abc import Iterator
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import boto3
-from botocore.loaders import create_loader
-from moto.core.exceptions import ServiceException
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.core.utils import utcnow
+from moto.moto_api import state_manager
 
-from .ssmincidents.exceptions import (
-    AccessDeniedException,
-    ConflictException,
-    InternalServerException,
-    ResourceNotFoundException,
-    ServiceQuotaExceededException,
-    ThrottlingException,
-    ValidationException,
-)
-from .ssmincidents.models import SsmIncidentsBackend, Transition, ssmincidents_backends
-from .ssmincidents.responses import declared_errors
-
-#: The calls that change a replication set; the rest only read.
-MUTATING_OPERATIONS = frozenset(
-    {
-        "CreateReplicationSet",
-        "UpdateReplicationSet",
-        "DeleteReplicationSet",
-        "UpdateDeletionProtection",
-        "TagResource",
-        "UntagResource",
-    }
+from . import clock
+from .client_hooks import AFTER_CALL, IN_PROCESS
+from .operations import MUTATING_OPERATIONS
+from .ssmincidents.models import (
+    FAILED_REGION_REMOVABLE_ENV,
+    REMOVAL_MIN_AGE_ENV,
+    TRANSITION_MODEL,
+    SsmIncidentsBackend,
+    ssmincidents_backends,
 )
 
-
-@cache
-def operation_names() -> frozenset[str]:
-    model = create_loader().load_service_model("ssm-incidents", "service-2")
-    return frozenset(model["operations"])
+#: The settings reset() puts back as they were when this module was loaded.
+_SETTINGS = {
+    name: os.environ.get(name) for name in (REMOVAL_MIN_AGE_ENV, FAILED_REGION_REMOVABLE_ENV)
+}
 
 
 def backend(account_id: str = DEFAULT_ACCOUNT_ID, partition: str = "aws") -> SsmIncidentsBackend:
@@ -66,171 +48,103 @@ def backend(account_id: str = DEFAULT_ACCOUNT_ID, partition: str = "aws") -> Ssm
     return found
 
 
-#: The errors a test may inject, by code.
-INJECTABLE: dict[str, type[ServiceException]] = {
-    cls.code: cls
-    for cls in (
-        ValidationException,
-        ConflictException,
-        ResourceNotFoundException,
-        ServiceQuotaExceededException,
-        ThrottlingException,
-        AccessDeniedException,
-        InternalServerException,
-    )
-}
-
-
-@dataclass
-class Fault:
-    code: str
-    message: str | None
-    remaining: int
-    skip: int = 0  # calls to let through before failing
-
-
-@dataclass
-class Controls:
-    """A backend's test machinery, kept out of it: attached through its extension points
-    (``start_call`` hooks, its clock, the outcome of a transition)."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    counting: bool = True
-    faults: dict[str, deque[Fault]] = field(default_factory=dict)
-    clock_offset: float = 0.0
-    failing_message: str | None = None
-
-    def on_call(self, operation: str) -> None:
-        """Count the call, then raise the fault injected for it, if any."""
-        if self.counting:
-            self.calls[operation] += 1
-        queue = self.faults.get(operation)
-        if not queue:
-            return
-        fault = queue[0]
-        if fault.skip > 0:
-            fault.skip -= 1
-            return
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.popleft()
-        cls: Any = INJECTABLE[fault.code]
-        raise cls(fault.message or f"Injected {fault.code} for {operation}")
-
-    def now(self) -> datetime:
-        return utcnow() + timedelta(seconds=self.clock_offset)
-
-    def failure(self, transition: Transition) -> str | None:
-        message, self.failing_message = self.failing_message, None
-        return message
-
-
-_CONTROLS: "WeakKeyDictionary[SsmIncidentsBackend, Controls]" = WeakKeyDictionary()
-
-
-def _attach(found: SsmIncidentsBackend) -> None:
-    controls = _CONTROLS[found] = Controls()
-    found.before_call.append(controls.on_call)
-    found.clock = controls.now
-    found.failure_for = controls.failure
-
-
-SsmIncidentsBackend.observers.append(_attach)
-
-
-def controls(account_id: str = DEFAULT_ACCOUNT_ID) -> Controls:
-    return _CONTROLS[backend(account_id)]
+def reset() -> None:
+    """Faults, counts, the clock, transitions and the assumed rules back to their defaults."""
+    IN_PROCESS.reset()
+    AFTER_CALL.clear()
+    clock.reset()
+    state_manager.unset_transition(TRANSITION_MODEL)
+    for name, value in _SETTINGS.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def inject_fault(
-    operation: str,
-    code: str,
-    *,
-    count: int = 1,
-    message: str | None = None,
-    after: int = 0,
-    account_id: str = DEFAULT_ACCOUNT_ID,
+    operation: str, code: str, *, count: int = 1, message: str | None = None, after: int = 0
 ) -> None:
     """Make ``count`` calls of ``operation`` fail with the error ``code``, after letting the
     next ``after`` calls through (``after=1``: the second call fails)."""
-    if operation not in operation_names():
-        raise ValueError(f"unknown ssm-incidents operation {operation!r}")
-    if code not in INJECTABLE:
-        raise ValueError(f"cannot inject {code!r}; choose one of {sorted(INJECTABLE)}")
-    if code not in declared_errors(operation):
-        raise ValueError(
-            f"{operation} never answers {code!r}: the service model declares only "
-            f"{sorted(declared_errors(operation))}"
-        )
-    if count < 1 or after < 0:
-        raise ValueError("count must be at least 1 and after not negative")
-    faults = controls(account_id).faults
-    faults.setdefault(operation, deque()).append(Fault(code, message, count, after))
+    IN_PROCESS.inject(operation, code, count=count, message=message, after=after)
 
 
-def clear_faults(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    controls(account_id).faults.clear()
+def after_call(operation: str, action: Callable[[], None]) -> None:
+    """Run ``action`` once, right after the next successful ``operation`` call of this process:
+    how a test changes the world while the provider waits (say, disables the KMS key of a
+    Region being created, which then ends FAILED as on AWS)."""
+    AFTER_CALL[operation].append(action)
 
 
-def fail_next_transition(message: str, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    """Make the next creation or added region end in status FAILED with ``message``."""
-    controls(account_id).failing_message = message
+def schedule_key_deletion_after(operation: str, key_arn: str) -> None:
+    """Schedule the deletion of a KMS key right after ``operation``: the Region it encrypts
+    ends FAILED when its creation ends (the emulator checks the key then, as AWS would)."""
+    region = key_arn.split(":")[3]
+
+    def schedule_deletion() -> None:
+        kms = boto3.client("kms", region_name=region)
+        # by key ID: moto 5.2's ScheduleKeyDeletion looks the key up by ID only
+        kms.schedule_key_deletion(KeyId=key_arn.rsplit("/", 1)[-1], PendingWindowInDays=7)
+
+    after_call(operation, schedule_deletion)
 
 
-def set_transition_seconds(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    """How long CREATING, UPDATING and DELETING last from now on (0 means instant)."""
+def clear_faults() -> None:
+    IN_PROCESS.queued.clear()
+
+
+def set_transition_seconds(seconds: float) -> None:
+    """How long CREATING, UPDATING and DELETING last from now on (0: they end at once), on
+    the clock :func:`advance_clock` moves. moto's state manager, "time" progression."""
     if seconds < 0:
         raise ValueError("seconds must not be negative")
-    backend(account_id).transition_seconds = seconds
+    if seconds == 0:
+        state_manager.unset_transition(TRANSITION_MODEL)
+    else:
+        state_manager.set_transition(TRANSITION_MODEL, {"progression": "time", "seconds": seconds})
 
 
-def set_region_removal_min_age(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    """Refuse to remove a Region younger than ``seconds`` (0, the default, turns it off).
+def advance_clock(seconds: float) -> None:
+    """Move the emulator's clock forward, so pending transitions end without waiting."""
+    clock.advance(seconds)
 
-    An assumed rule, after the user guide's "wait 24 hours after creating it"; also set by the
-    environment variable SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS or ``serve
-    --region-removal-min-age``.
-    """
+
+def set_region_removal_min_age(seconds: float) -> None:
+    """Refuse to remove a Region younger than ``seconds`` (0, the default, turns it off): the
+    assumed rule after the user guide's "wait 24 hours", also set by the environment variable
+    MOTO_SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS or ``serve --region-removal-min-age``."""
     if seconds < 0:
         raise ValueError("seconds must not be negative")
-    backend(account_id).removal_min_age_seconds = seconds
+    os.environ[REMOVAL_MIN_AGE_ENV] = str(seconds)
 
 
-def set_failed_region_removable(removable: bool, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+def set_failed_region_removable(removable: bool) -> None:
     """The assumed rule's lenient reading: a FAILED set takes the removal of a failed Region
-    (default: it takes no update). Also SSM_INCIDENTS_FAILED_REGION_REMOVABLE=1."""
-    backend(account_id).failed_region_removable = removable
+    (default: it takes no update). Also MOTO_SSM_INCIDENTS_FAILED_REGION_REMOVABLE=true."""
+    os.environ[FAILED_REGION_REMOVABLE_ENV] = "true" if removable else "false"
 
 
-def advance_clock(seconds: float, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    """Move the emulator's clock forward, so pending transitions complete without waiting."""
-    controls(account_id).clock_offset += seconds
+def call_counts() -> Counter[str]:
+    """How many times each operation was called by this process's clients (a copy)."""
+    return Counter(IN_PROCESS.calls)
 
 
-def call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
-    """How many times each operation was called (a copy)."""
-    return Counter(controls(account_id).calls)
+def mutating_calls() -> Counter[str]:
+    return Counter({op: n for op, n in call_counts().items() if op in MUTATING_OPERATIONS})
 
 
-def mutating_calls(account_id: str = DEFAULT_ACCOUNT_ID) -> Counter[str]:
-    return Counter(
-        {op: n for op, n in call_counts(account_id).items() if op in MUTATING_OPERATIONS}
-    )
-
-
-def reset_call_counts(account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-    controls(account_id).calls.clear()
+def reset_call_counts() -> None:
+    IN_PROCESS.calls.clear()
 
 
 @contextmanager
-def uncounted(account_id: str = DEFAULT_ACCOUNT_ID) -> Iterator[None]:
+def uncounted() -> Iterator[None]:
     """Calls made inside (a test's or the demo's own checks) are left out of call_counts()."""
-    found = controls(account_id)
-    found.counting = False
+    IN_PROCESS.counting = False
     try:
         yield
     finally:
-        found.counting = True
+        IN_PROCESS.counting = True
 
 
 def replication_set_arns(region: str = "us-east-1") -> list[str]:

@@ -1,4 +1,5 @@
-"""Server mode: every moto service plus ssm-incidents on one local port.
+"""Server mode: every moto service plus ssm-incidents on one local port, behind the test
+controls' middleware (faults and call counts: emulator.middleware, emulator.remote).
 
 Use it from the AWS CLI or any SDK with ``--endpoint-url http://127.0.0.1:PORT`` (or
 ``AWS_ENDPOINT_URL``). Requests are routed by the SigV4 signing name, so one port serves all.
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from moto.moto_api import state_manager
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -19,8 +21,9 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from .middleware import ControlMiddleware
 from .registration import register
-from .ssmincidents.models import REMOVAL_MIN_AGE_ENV, TRANSITION_SECONDS_ENV
+from .ssmincidents.models import REMOVAL_MIN_AGE_ENV, TRANSITION_MODEL
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 WsgiApp = Callable[[dict[str, Any], Any], Any]
@@ -40,7 +43,7 @@ class EmulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, access_log: bool = False) -> None:
         register()
         self.mounted: dict[str, WsgiApp] = {}
-        self._moto = DomainDispatcherApplication(create_backend_app)
+        self.controls = ControlMiddleware(DomainDispatcherApplication(create_backend_app))
         handler = MotoRequestHandler if access_log else QuietRequestHandler
         self._server: BaseWSGIServer = make_server(
             host, port, self._app, threaded=True, request_handler=handler
@@ -58,7 +61,7 @@ class EmulatorServer:
         return self
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
-        app = self.mounted.get(environ.get("PATH_INFO", ""), self._moto)
+        app = self.mounted.get(environ.get("PATH_INFO", ""), self.controls)
         return app(environ, start_response)
 
     def start(self) -> "EmulatorServer":
@@ -78,7 +81,11 @@ def start(
     access_log: bool = False,
 ) -> EmulatorServer:
     """Start a server in a background thread; ``port=0`` picks a free port."""
-    os.environ[TRANSITION_SECONDS_ENV] = str(transition_seconds)
+    if transition_seconds:
+        transition = {"progression": "time", "seconds": transition_seconds}
+        state_manager.set_transition(TRANSITION_MODEL, transition)
+    else:
+        state_manager.unset_transition(TRANSITION_MODEL)
     os.environ[REMOVAL_MIN_AGE_ENV] = str(removal_min_age)
     try:
         return EmulatorServer(host, port, access_log).start()

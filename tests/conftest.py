@@ -15,6 +15,7 @@ from mypy_boto3_kms import KMSClient
 from mypy_boto3_ssm_incidents import SSMIncidentsClient
 
 import emulator  # noqa: F401  (registers ssm-incidents with moto)
+from emulator import control
 from provider.settings import SERVICE
 
 REGION = "us-east-1"
@@ -79,6 +80,14 @@ def _no_secrets_in_logs() -> Iterator[None]:
 
 def leaked_secrets(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret in text]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_controls() -> Iterator[None]:
+    """Faults, counts, the clock, transitions and assumed rules start at their defaults."""
+    control.reset()
+    yield
+    control.reset()
 
 
 @pytest.fixture

@@ -7,24 +7,27 @@ The set answers only in its own Regions: every call about it made through anothe
 ``ResourceNotFoundException``, while ``ListReplicationSets`` answers from any Region (the README's
 emulator table gives the sources of each rule, and which are assumed).
 
-Status transitions (CREATING/UPDATING/DELETING -> ACTIVE or gone) take ``transition_seconds`` on
-the backend's own clock. They are applied lazily, on the next call that looks at the set, so the
-emulator needs no background thread; ``advance_clock`` moves that clock for tests.
+Status changes (CREATING/UPDATING/DELETING -> ACTIVE or gone) are moto ``ManagedState``s:
+moto's state manager ends them at once (the default), after a number of GetReplicationSet
+calls, or after some seconds (model name ``ssm-incidents::replication-set``). A change ends
+lazily, on the next call that looks at the set, so the emulator needs no background thread.
 """
 
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import InvalidToken, JsonRESTError
 from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
+from moto.moto_api import state_manager
 from moto.moto_api._internal import mock_random
+from moto.moto_api._internal.managed_state_model import ManagedState
 from moto.utilities.paginator import paginate
 from moto.utilities.tagging_service import TaggingService
 from moto.utilities.utils import PARTITION_NAMES
@@ -38,16 +41,17 @@ from .exceptions import (
 )
 
 DEFAULT_KEY = "DefaultKey"
-TRANSITION_SECONDS_ENV = "SSM_INCIDENTS_TRANSITION_SECONDS"
+#: The state manager's name for the set's status changes (moto's state-transition docs).
+TRANSITION_MODEL = "ssm-incidents::replication-set"
 #: Assumed rule, off by default: a Region younger than this many seconds cannot be removed.
 #: Source: the user guide ("wait 24 hours after creating it"); Terraform's acceptance test
 #: updateRegionsWithoutCMK removes a Region minutes after adding it, so the scope is unclear.
-REMOVAL_MIN_AGE_ENV = "SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS"
+REMOVAL_MIN_AGE_ENV = "MOTO_SSM_INCIDENTS_REGION_REMOVAL_MIN_AGE_SECONDS"
 #: Assumed rule, strict by default: a FAILED set (a Region whose addition failed) takes no
 #: UpdateReplicationSet. No source says whether the service lets a failed Region be removed;
-#: set this to 1 for the lenient reading, where removing the failed Regions is allowed and
+#: set this to true for the lenient reading, where removing the failed Regions is allowed and
 #: brings the set back to ACTIVE.
-FAILED_REGION_REMOVABLE_ENV = "SSM_INCIDENTS_FAILED_REGION_REMOVABLE"
+FAILED_REGION_REMOVABLE_ENV = "MOTO_SSM_INCIDENTS_FAILED_REGION_REMOVABLE"
 #: A replication set holds at most three Regions (API reference: "up to three Regions").
 MAX_REGIONS = 3
 #: A resource holds at most 50 tags (API reference, TagResource and the TagMap shape).
@@ -85,15 +89,30 @@ class Replica:
         return info
 
 
-@dataclass
-class Transition:
-    """A status change that ends when the backend's clock reaches ``due``: ``succeed``, or,
-    for a creation or an added Region, ``fail`` with the status message (a key that KMS stops
-    allowing, for instance)."""
+def region_removal_min_age_seconds() -> float:
+    """The assumed 24-hour rule's age, read at each call like moto's settings (0: off)."""
+    return float(os.environ.get(REMOVAL_MIN_AGE_ENV, "0"))
 
-    due: datetime
-    succeed: Callable[[], None]
-    fail: Callable[[str], None] | None = None
+
+def failed_region_removable() -> bool:
+    return os.environ.get(FAILED_REGION_REMOVABLE_ENV, "false").lower() == "true"
+
+
+class StatusChange(ManagedState):
+    """One status change of the set in progress, from ``status`` to ``outcome``; moto's state
+    manager decides when it ends, and ``finish`` then applies it."""
+
+    def __init__(self, status: str, outcome: str, finish: Callable[[], None]) -> None:
+        super().__init__(TRANSITION_MODEL, transitions=[(status, outcome)])
+        self.outcome = outcome
+        self.finish = finish
+
+    @property
+    def ended(self) -> bool:
+        return self.status == self.outcome
+
+
+state_manager.register_default_transition(TRANSITION_MODEL, {"progression": "immediate"})
 
 
 class ReplicationSet(BaseModel):
@@ -106,7 +125,7 @@ class ReplicationSet(BaseModel):
         self.deletion_protected = False
         self.status = "CREATING"
         self.replicas: dict[str, Replica] = {}
-        self.pending: Transition | None = None
+        self.change: StatusChange | None = None
 
     def touch(self, caller: str, now: datetime) -> None:
         self.last_modified_by = caller
@@ -128,63 +147,47 @@ class ReplicationSet(BaseModel):
 class SsmIncidentsBackend(BaseBackend):
     """One account's Incident Manager replication set, within one partition."""
 
-    #: Called with each new backend: how test controls attach themselves (emulator.control).
-    observers: ClassVar[list[Callable[["SsmIncidentsBackend"], None]]] = []
-
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.replication_set: ReplicationSet | None = None
         self.client_tokens: dict[str, tuple[str, str]] = {}
         self.tagger = TaggingService(key_name="key", value_name="value")
-        self.transition_seconds = float(os.environ.get(TRANSITION_SECONDS_ENV, "0"))
-        self.removal_min_age_seconds = float(os.environ.get(REMOVAL_MIN_AGE_ENV, "0"))
-        self.failed_region_removable = os.environ.get(FAILED_REGION_REMOVABLE_ENV, "") == "1"
-        # Extension points, for tests (emulator.control sets them; a moto user never needs to):
-        self.clock: Callable[[], datetime] = utcnow
-        self.before_call: list[Callable[[str], None]] = []  # run as each operation starts
-        self.failure_for: Callable[[Transition], str | None] = lambda transition: None
-        for observe in self.observers:
-            observe(self)
-
-    def now(self) -> datetime:
-        return self.clock()
 
     @property
     def caller(self) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:root"
 
-    def start_call(self, operation: str) -> None:
-        """Where every operation enters the backend (responses.py calls it first)."""
-        for hook in self.before_call:
-            hook(operation)
-
-    def settle(self) -> None:
-        """End a transition whose time has come."""
+    def _settle(self) -> None:
+        """Apply the set's status change if the state manager has ended it."""
         current = self.replication_set
-        if current and current.pending and self.now() >= current.pending.due:
-            transition, current.pending = current.pending, None
-            failure = self.failure_for(transition) if transition.fail else None
-            if failure and transition.fail:
-                transition.fail(failure)
-            else:
-                transition.succeed()
+        if current and current.change and current.change.ended:
+            change, current.change = current.change, None
+            change.finish()
 
-    def _schedule(
-        self,
-        rs: ReplicationSet,
-        succeed: Callable[[], None],
-        fail: Callable[[str], None] | None = None,
-    ) -> None:
-        due = self.now() + timedelta(seconds=self.transition_seconds)
-        rs.pending = Transition(due, succeed, fail)
-        self.settle()
-
-    def _begin_change(self, rs: ReplicationSet, status: str) -> datetime:
+    def _start_change(
+        self, rs: ReplicationSet, status: str, outcome: str, finish: Callable[[], None]
+    ) -> datetime:
         """Put the set in a transitional status, as modified now by the caller."""
-        now = self.now()
+        now = utcnow()
         rs.status = status
         rs.touch(self.caller, now)
+        rs.change = StatusChange(status, outcome, finish)
         return now
+
+    def _key_problem(self, region: str, key: str) -> str | None:
+        """Why a Region being created with ``key`` fails, if it does: its customer managed key
+        was disabled or scheduled for deletion before the Region became ACTIVE.
+
+        Assumed (the user guide says a replica needs an enabled key, not when the service
+        checks): the key is checked again when the creation ends, as well as when it starts.
+        """
+        if key == DEFAULT_KEY:
+            return None
+        try:
+            state = kms_backends[self.account_id][region].describe_key(key).key_state
+        except (KeyError, JsonRESTError):
+            return f"KMS key {key} no longer exists"
+        return None if state == "Enabled" else f"KMS key {key} is {state}"
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class SsmIncidentsBackend(BaseBackend):
         Terraform provider must always be one of the Regions specified for the replication
         set"; third-party observation: GetReplicationSet elsewhere is ResourceNotFound).
         """
-        self.settle()
+        self._settle()
         rs = self.replication_set
         if rs is None or rs.arn != arn or region not in rs.replicas:
             raise ResourceNotFoundException(
@@ -296,7 +299,7 @@ class SsmIncidentsBackend(BaseBackend):
                     f"clientToken {client_token} was already used with a different request", arn
                 )
             return arn
-        self.settle()
+        self._settle()
         if self.replication_set is not None:
             raise ServiceQuotaExceededException(
                 "Only one replication set is allowed per account; one already exists"
@@ -307,26 +310,37 @@ class SsmIncidentsBackend(BaseBackend):
         }
         self._check_one_key_kind(keys, "regions")
 
-        now = self.now()
         set_id = mock_random.uuid4()
         arn = f"arn:{self.partition}:ssm-incidents::{self.account_id}:replication-set/{set_id}"
-        rs = ReplicationSet(arn, self.caller, now)
-        rs.replicas = {name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()}
+        rs = ReplicationSet(arn, self.caller, utcnow())
         self.tagger.tag_resource(arn, [{"key": k, "value": v} for k, v in (tags or {}).items()])
         self.replication_set = rs
         if client_token:
             self.client_tokens[client_token] = (fingerprint, arn)
 
-        def end(status: str, message: str | None = None) -> None:
-            rs.status = status
+        def finish() -> None:
             for replica in rs.replicas.values():
-                replica.status, replica.status_message = status, message
-                replica.status_update_time = self.now()
+                self._end_creation(replica)
+            failed = any(replica.status == "FAILED" for replica in rs.replicas.values())
+            rs.status = "FAILED" if failed else "ACTIVE"
 
-        self._schedule(rs, lambda: end("ACTIVE"), lambda message: end("FAILED", message))
+        now = self._start_change(rs, "CREATING", "ACTIVE", finish)
+        rs.replicas = {name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()}
         return arn
 
+    def _end_creation(self, replica: Replica) -> None:
+        """A Region's creation ends ACTIVE, or FAILED if its key became unusable meanwhile."""
+        problem = self._key_problem(replica.name, replica.sse_kms_key_id)
+        replica.status = "FAILED" if problem else "ACTIVE"
+        replica.status_message = problem
+        replica.status_update_time = utcnow()
+
     def get_replication_set(self, region: str, arn: str) -> ReplicationSet:
+        """The status read: each one advances a change that the state manager ends after a
+        number of reads (``"progression": "manual"``)."""
+        current = self.replication_set
+        if current and current.change:
+            current.change.advance()
         return self._find(arn, region)
 
     def list_replication_sets(
@@ -340,7 +354,7 @@ class SsmIncidentsBackend(BaseBackend):
 
     @paginate(pagination_model=PAGINATION_MODEL)
     def _list_replication_sets(self) -> list[ReplicationSet]:
-        self.settle()
+        self._settle()
         return [self.replication_set] if self.replication_set else []
 
     def update_replication_set(
@@ -348,7 +362,7 @@ class SsmIncidentsBackend(BaseBackend):
     ) -> None:
         action = actions[0]
         rs = self._find(arn, region)
-        if rs.status == "FAILED" and self.failed_region_removable:
+        if rs.status == "FAILED" and failed_region_removable():
             self._remove_failed_region(rs, action)
             return
         rs = self._find_active(arn, region)
@@ -366,15 +380,14 @@ class SsmIncidentsBackend(BaseBackend):
             raise ConflictException(
                 f"Replication set {rs.arn} is FAILED; only a failed Region can be removed", rs.arn
             )
-        now = self._begin_change(rs, "UPDATING")
-        replica.status, replica.status_update_time = "DELETING", now
 
         def finish() -> None:
             rs.replicas.pop(replica.name, None)
             failed = any(r.status == "FAILED" for r in rs.replicas.values())
             rs.status = "FAILED" if failed else "ACTIVE"
 
-        self._schedule(rs, finish)
+        now = self._start_change(rs, "UPDATING", "ACTIVE", finish)
+        replica.status, replica.status_update_time = "DELETING", now
 
     def _add_region(self, rs: ReplicationSet, add: Mapping[str, str]) -> None:
         name = add["regionName"]
@@ -390,16 +403,14 @@ class SsmIncidentsBackend(BaseBackend):
         key = self._resolve_key(name, add.get("sseKmsKeyId"), f"{field_name}.sseKmsKeyId")
         existing = {n: r.sse_kms_key_id for n, r in rs.replicas.items()}
         self._check_one_key_kind({**existing, name: key}, field_name)
-        now = self._begin_change(rs, "UPDATING")
+
+        def finish() -> None:
+            self._end_creation(replica)
+            rs.status = replica.status
+
+        now = self._start_change(rs, "UPDATING", "ACTIVE", finish)
         replica = Replica(name, key, "CREATING", now, now)
         rs.replicas[name] = replica
-
-        def end(status: str, message: str | None = None) -> None:
-            rs.status = status
-            replica.status, replica.status_message = status, message
-            replica.status_update_time = self.now()
-
-        self._schedule(rs, lambda: end("ACTIVE"), lambda message: end("FAILED", message))
 
     def _delete_region(self, rs: ReplicationSet, delete: Mapping[str, str]) -> None:
         name = delete["regionName"]
@@ -411,27 +422,27 @@ class SsmIncidentsBackend(BaseBackend):
                 "delete the replication set instead"
             )
         replica = rs.replicas[name]
-        age = (self.now() - replica.added_time).total_seconds()
-        if age < self.removal_min_age_seconds:
+        age = (utcnow() - replica.added_time).total_seconds()
+        min_age = region_removal_min_age_seconds()
+        if age < min_age:
             # Assumed rule (switch: REMOVAL_MIN_AGE_ENV), after the user guide's 24 hours.
             raise ValidationException(
                 f"Cannot delete Region {name} from replication set {rs.arn}: it was added at "
                 f"{replica.added_time.isoformat()}, and a Region can be deleted only "
-                f"{self.removal_min_age_seconds:g} seconds after it was created"
+                f"{min_age:g} seconds after it was created"
             )
-        now = self._begin_change(rs, "UPDATING")
-        replica.status, replica.status_update_time = "DELETING", now
 
         def finish() -> None:
             rs.replicas.pop(name, None)
             rs.status = "ACTIVE"
 
-        self._schedule(rs, finish)
+        now = self._start_change(rs, "UPDATING", "ACTIVE", finish)
+        replica.status, replica.status_update_time = "DELETING", now
 
     def update_deletion_protection(self, region: str, arn: str, deletion_protected: bool) -> None:
         rs = self._find_settled(arn, region)
         rs.deletion_protected = deletion_protected
-        rs.touch(self.caller, self.now())
+        rs.touch(self.caller, utcnow())
 
     def delete_replication_set(self, region: str, arn: str) -> None:
         rs = self._find_settled(arn, region)
@@ -440,16 +451,15 @@ class SsmIncidentsBackend(BaseBackend):
                 f"Replication set {rs.arn} has deletion protection enabled; "
                 "disable it with UpdateDeletionProtection first"
             )
-        now = self._begin_change(rs, "DELETING")
-        for replica in rs.replicas.values():
-            replica.status, replica.status_update_time = "DELETING", now
 
         def finish() -> None:
             self.replication_set = None
             self.tagger.delete_all_tags_for_resource(rs.arn)
             self.client_tokens = {t: v for t, v in self.client_tokens.items() if v[1] != rs.arn}
 
-        self._schedule(rs, finish)
+        now = self._start_change(rs, "DELETING", "DELETED", finish)
+        for replica in rs.replicas.values():
+            replica.status, replica.status_update_time = "DELETING", now
 
     def tag_resource(self, region: str, arn: str, tags: Mapping[str, str]) -> None:
         rs = self._find_active(arn, region)

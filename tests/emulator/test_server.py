@@ -4,14 +4,20 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from emulator import server
+from emulator.remote import Controls
 from emulator.server import EmulatorServer
+from tests.aws_errors import raises_aws
+
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +30,49 @@ def endpoint() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _fresh(endpoint: str) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    Controls(endpoint).clear_faults()
+    Controls(endpoint).reset_call_counts()
+
+
+def test_a_fault_injected_at_the_server_reaches_boto3_and_the_backend_never_sees_it(
+    endpoint: str,
+) -> None:
+    controls = Controls(endpoint)
+    controls.inject_fault("CreateReplicationSet", "ThrottlingException", message="slow down")
+    incidents = boto3.client(
+        "ssm-incidents", region_name="us-east-1", endpoint_url=endpoint, config=NO_RETRY
+    )
+    with raises_aws("ThrottlingException", 429, "slow down") as caught:
+        incidents.create_replication_set(regions={"us-east-1": {}})
+    assert caught.value.response["quotaCode"] == "requests-per-second"  # type: ignore[typeddict-item]
+    assert incidents.list_replication_sets()["replicationSetArns"] == []
+    assert controls.call_counts() == {"CreateReplicationSet": 1, "ListReplicationSets": 1}
+    controls.reset_call_counts()
+    assert controls.call_counts() == {}
+
+
+def test_the_server_refuses_a_fault_the_model_does_not_declare(endpoint: str) -> None:
+    with pytest.raises(ValueError, match=r"GetReplicationSet answers only \["):
+        Controls(endpoint).inject_fault("GetReplicationSet", "ConflictException")
+    with pytest.raises(ValueError, match="unknown ssm-incidents operation"):
+        Controls(endpoint).inject_fault("CreateReplicationSets", "ThrottlingException")
+
+
+def test_moto_s_state_manager_api_slows_the_transitions_of_the_server(endpoint: str) -> None:
+    body = {
+        "model_name": "ssm-incidents::replication-set",
+        "transition": {"progression": "manual", "times": 2},
+    }
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/state-manager/set-transition",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(request).read()
+    incidents = boto3.client("ssm-incidents", region_name="us-east-1", endpoint_url=endpoint)
+    arn = incidents.create_replication_set(regions={"us-east-1": {}})["arn"]
+    reads = [incidents.get_replication_set(arn=arn)["replicationSet"]["status"] for _ in "ab"]
+    assert reads == ["CREATING", "ACTIVE"]
 
 
 def test_boto3_creates_a_set_with_a_kms_key_through_the_server(endpoint: str) -> None:
@@ -96,3 +145,38 @@ def test_serve_prints_a_line_per_request_only_when_asked(access_log: bool) -> No
         process.terminate()
         _, errors = process.communicate(timeout=30)
     assert ('"GET /moto-api/data.json' in errors) is access_log
+
+
+def test_serve_options_slow_transitions_and_keep_young_regions_in_another_process() -> None:
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+    options = ["--transition-seconds", "1", "--region-removal-min-age", "600"]
+    process = subprocess.Popen(
+        command + options,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" on ", 1)[1].split()[0]
+        incidents = boto3.client(
+            "ssm-incidents", region_name="us-east-1", endpoint_url=url, config=NO_RETRY
+        )
+        arn = incidents.create_replication_set(regions={"us-east-1": {}, "us-east-2": {}})["arn"]
+        assert incidents.get_replication_set(arn=arn)["replicationSet"]["status"] == "CREATING"
+        Controls(url).inject_fault("ListReplicationSets", "InternalServerException")
+        with raises_aws("InternalServerException", 500):
+            incidents.list_replication_sets()
+        assert Controls(url).call_counts()["ListReplicationSets"] == 1
+        deadline = 50
+        while incidents.get_replication_set(arn=arn)["replicationSet"]["status"] != "ACTIVE":
+            deadline -= 1
+            assert deadline, "the set never became ACTIVE"
+            time.sleep(0.1)
+        remove = [{"deleteRegionAction": {"regionName": "us-east-2"}}]
+        with raises_aws("ValidationException", 400, "600 seconds after it was created"):
+            incidents.update_replication_set(arn=arn, actions=remove)  # type: ignore[arg-type]
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

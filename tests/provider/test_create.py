@@ -131,15 +131,22 @@ def test_create_waits_until_active(stack: Stack) -> None:
     assert max(stack.clock.slept) <= 5
 
 
-def test_set_that_ends_failed_reports_region_messages_and_keeps_its_arn(stack: Stack) -> None:
-    control.fail_next_transition("KMS key is pending deletion")
-    response = stack.create({"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-east-2"}]})
+def test_set_that_ends_failed_reports_region_messages_and_keeps_its_arn(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    east, east2 = kms_key("us-east-1"), kms_key("us-east-2")
+    control.schedule_key_deletion_after("CreateReplicationSet", east2)  # fails us-east-2
+    regions = [
+        {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": east}},
+        {"RegionName": "us-east-2", "RegionConfiguration": {"SseKmsKeyId": east2}},
+    ]
+    response = stack.create({"Regions": regions})
     arn = all_sets()[0]
     assert response["Status"] == "FAILED"
     assert response["PhysicalResourceId"] == arn  # so that the rollback's Delete removes it
     assert response["Reason"] == (
-        f"replication set {arn} is FAILED: us-east-1: FAILED (KMS key is pending deletion); "
-        "us-east-2: FAILED (KMS key is pending deletion)"
+        f"replication set {arn} is FAILED: us-east-1: ACTIVE; "
+        f"us-east-2: FAILED (KMS key {east2} is PendingDeletion)"
     )
     assert stack.delete(arn)["Status"] == "SUCCESS"
     assert all_sets() == []

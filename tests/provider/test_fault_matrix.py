@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from emulator import control
-from emulator.ssmincidents.responses import declared_errors
+from emulator.operations import declared_errors
 from tests.provider.conftest import Stack
 
 #: Faults and deliveries, not Region ages: one reading of the assumed 24-hour rule is enough

@@ -9,7 +9,7 @@ import pytest
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
 from provider.settings import settings
-from tests.provider.conftest import CapturedLogs, Stack, success
+from tests.provider.conftest import CapturedLogs, MakeKey, Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets, replication_set
 
 #: Faults and deliveries, not Region ages: one reading of the assumed 24-hour rule is enough
@@ -214,21 +214,25 @@ def test_an_update_while_the_set_is_deleted_outside_waits_and_creates_it_anew(
     assert new != arn and response == success(response, new)
 
 
-def failed_addition(stack: Stack) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """A set whose update to add us-west-2 ended FAILED; the rollback's properties."""
-    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
-    two = {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-west-2"}]}
-    control.fail_next_transition("KMS key disabled while the Region was being added")
-    failed = stack.update(arn, two, ONE_REGION)
+def failed_addition(stack: Stack, kms_key: MakeKey) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A set whose update to add us-west-2 ended FAILED (its key was scheduled for deletion
+    while the Region was being added); the rollback's properties."""
+    east, west = kms_key("us-east-1"), kms_key("us-west-2")
+    one = {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": east}}]}
+    arn = stack.create(one)["PhysicalResourceId"]
+    west_region = {"RegionName": "us-west-2", "RegionConfiguration": {"SseKmsKeyId": west}}
+    two = {"Regions": [*one["Regions"], west_region]}
+    control.schedule_key_deletion_after("UpdateReplicationSet", west)
+    failed = stack.update(arn, two, one)
     assert failed["Status"] == "FAILED" and replication_set(arn)["status"] == "FAILED"
-    return arn, ONE_REGION, two
+    return arn, one, two
 
 
 def test_the_rollback_of_a_failed_region_addition_removes_it_where_the_service_allows(
-    stack: Stack,
+    stack: Stack, kms_key: MakeKey
 ) -> None:
     control.set_failed_region_removable(True)  # the lenient reading of the assumed rule
-    arn, old, new = failed_addition(stack)
+    arn, old, new = failed_addition(stack, kms_key)
     back = stack.update(arn, old, new)
     assert back == success(back, arn)
     found = replication_set(arn)
@@ -236,9 +240,9 @@ def test_the_rollback_of_a_failed_region_addition_removes_it_where_the_service_a
 
 
 def test_the_rollback_of_a_failed_region_addition_explains_the_way_out_where_it_cannot(
-    stack: Stack,
+    stack: Stack, kms_key: MakeKey
 ) -> None:
-    arn, old, new = failed_addition(stack)  # the strict reading: a FAILED set takes no update
+    arn, old, new = failed_addition(stack, kms_key)  # the strict reading: no update
     back = stack.update(arn, old, new)
     assert back["Status"] == "FAILED"
     assert back["Reason"].startswith(f"replication set {arn} is FAILED: us-east-1: ACTIVE; ")

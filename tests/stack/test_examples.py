@@ -91,19 +91,21 @@ def test_response_plan_example_lifecycle(new_stack: Callable[[str], Stack]) -> N
 def test_failed_create_rolls_back_and_deletes_the_set_it_made(
     new_stack: Callable[[str], Stack],
 ) -> None:
-    control.fail_next_transition("KMS key is pending deletion")
+    west = kms_key("us-west-2")
+    # the key is scheduled for deletion while the set is being created: us-west-2 ends FAILED
+    control.schedule_key_deletion_after("CreateReplicationSet", west)
     stack = new_stack("broken")
-    assert stack.create(example("with-response-plan.yaml"), {}) == "ROLLBACK_COMPLETE"
+    text = example("replication-set.yaml")
+    assert stack.create(text, {"SecondaryKeyArn": west}) == "ROLLBACK_COMPLETE"
     assert statuses(stack.events, "ReplicationSet") == [
         "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"
     ]  # fmt: skip
-    assert "KMS key is pending deletion" in next(
+    assert f"us-west-2: FAILED (KMS key {west} is PendingDeletion)" in next(
         e.reason for e in stack.events if e.status == "CREATE_FAILED"
     )
-    assert "ResponsePlan" not in {e.logical_id for e in stack.events}
     assert replication_set() is None
     with pytest.raises(TemplateError, match="ROLLBACK_COMPLETE state and can not be updated"):
-        stack.update(example("with-response-plan.yaml"), {})
+        stack.update(text, {"SecondaryKeyArn": west})
 
 
 def test_set_deleted_outside_the_stack_is_replaced_and_the_old_id_retained(
