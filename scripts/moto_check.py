@@ -251,7 +251,8 @@ def edit_backends(text: str, backend: str) -> str:
 
 def drop_in(options: Options, tree: Path) -> None:
     """Copy the service and its tests into the tree and register it, from pristine files."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    # ruff.toml: this project's copy of moto's settings, not part of a pull request
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "ruff.toml")
     if not (options.tests / "__init__.py").exists() and not any(options.tests.glob("test_*.py")):
         raise Failed(
             "drop-in",

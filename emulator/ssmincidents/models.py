@@ -112,7 +112,9 @@ class StatusChange(ManagedState):
         return self.status == self.outcome
 
 
-state_manager.register_default_transition(TRANSITION_MODEL, {"progression": "immediate"})
+state_manager.register_default_transition(
+    TRANSITION_MODEL, {"progression": "immediate"}
+)
 
 
 class ReplicationSet(BaseModel):
@@ -211,7 +213,8 @@ class SsmIncidentsBackend(BaseBackend):
         rs = self._find(arn, region)
         if rs.status != "ACTIVE":
             raise ConflictException(
-                f"Replication set {rs.arn} is {rs.status}; wait until it is ACTIVE", rs.arn
+                f"Replication set {rs.arn} is {rs.status}; wait until it is ACTIVE",
+                rs.arn,
             )
         return rs
 
@@ -237,7 +240,9 @@ class SsmIncidentsBackend(BaseBackend):
         assert key is not None
 
         def refuse(problem: str) -> ValidationException:
-            return ValidationException(f"Invalid KMS key at '{field}' in {region}: {key} {problem}")
+            return ValidationException(
+                f"Invalid KMS key at '{field}' in {region}: {key} {problem}"
+            )
 
         if key.startswith("arn:"):
             parts = key.split(":")
@@ -247,7 +252,9 @@ class SsmIncidentsBackend(BaseBackend):
             kms_key = kms_backends[self.account_id][region].describe_key(key)
         except (KeyError, AttributeError, TypeError, JsonRESTError):
             raise refuse("does not exist") from None
-        usage = kms_key.key_usage or "ENCRYPT_DECRYPT"  # moto keeps None for KMS's default
+        usage = (
+            kms_key.key_usage or "ENCRYPT_DECRYPT"
+        )  # moto keeps None for KMS's default
         if kms_key.key_spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
             raise refuse(
                 f"is a {kms_key.key_spec} {usage} key; Incident Manager needs a "
@@ -291,12 +298,15 @@ class SsmIncidentsBackend(BaseBackend):
                 f"Invalid 'regions': the Region of the request ({region}) must be one of the "
                 f"replication set's Regions, got {', '.join(sorted(regions))}"
             )
-        fingerprint = json.dumps({"regions": regions, "tags": tags or {}}, sort_keys=True)
+        fingerprint = json.dumps(
+            {"regions": regions, "tags": tags or {}}, sort_keys=True
+        )
         if client_token and client_token in self.client_tokens:
             seen_fingerprint, arn = self.client_tokens[client_token]
             if seen_fingerprint != fingerprint:
                 raise ConflictException(
-                    f"clientToken {client_token} was already used with a different request", arn
+                    f"clientToken {client_token} was already used with a different request",
+                    arn,
                 )
             return arn
         self._settle()
@@ -305,7 +315,9 @@ class SsmIncidentsBackend(BaseBackend):
                 "Only one replication set is allowed per account; one already exists"
             )
         keys = {
-            name: self._resolve_key(name, (value or {}).get("sseKmsKeyId"), f"regions.{name}")
+            name: self._resolve_key(
+                name, (value or {}).get("sseKmsKeyId"), f"regions.{name}"
+            )
             for name, value in regions.items()
         }
         self._check_one_key_kind(keys, "regions")
@@ -313,7 +325,9 @@ class SsmIncidentsBackend(BaseBackend):
         set_id = mock_random.uuid4()
         arn = f"arn:{self.partition}:ssm-incidents::{self.account_id}:replication-set/{set_id}"
         rs = ReplicationSet(arn, self.caller, utcnow())
-        self.tagger.tag_resource(arn, [{"key": k, "value": v} for k, v in (tags or {}).items()])
+        self.tagger.tag_resource(
+            arn, [{"key": k, "value": v} for k, v in (tags or {}).items()]
+        )
         self.replication_set = rs
         if client_token:
             self.client_tokens[client_token] = (fingerprint, arn)
@@ -325,7 +339,9 @@ class SsmIncidentsBackend(BaseBackend):
             rs.status = "FAILED" if failed else "ACTIVE"
 
         now = self._start_change(rs, "CREATING", "ACTIVE", finish)
-        rs.replicas = {name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()}
+        rs.replicas = {
+            name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()
+        }
         return arn
 
     def _end_creation(self, replica: Replica) -> None:
@@ -338,17 +354,20 @@ class SsmIncidentsBackend(BaseBackend):
     def get_replication_set(self, region: str, arn: str) -> ReplicationSet:
         """The status read: each one advances a change that the state manager ends after a
         number of reads (``"progression": "manual"``)."""
-        current = self.replication_set
-        if current and current.change:
-            current.change.advance()
-        return self._find(arn, region)
+        rs = self._find(arn, region)
+        if rs.change:
+            rs.change.advance()
+            return self._find(arn, region)
+        return rs
 
     def list_replication_sets(
         self, max_results: int | None, next_token: str | None
     ) -> tuple[list[ReplicationSet], str | None]:
         """Answers from any Region: the set is the account's, whichever Regions it is in."""
         try:
-            return self._list_replication_sets(max_results=max_results, next_token=next_token)
+            return self._list_replication_sets(
+                max_results=max_results, next_token=next_token
+            )
         except InvalidToken:
             raise ValidationException(f"Invalid nextToken: {next_token}") from None
 
@@ -371,14 +390,17 @@ class SsmIncidentsBackend(BaseBackend):
         else:
             self._delete_region(rs, action["deleteRegionAction"])
 
-    def _remove_failed_region(self, rs: ReplicationSet, action: Mapping[str, Any]) -> None:
+    def _remove_failed_region(
+        self, rs: ReplicationSet, action: Mapping[str, Any]
+    ) -> None:
         """The lenient reading of the assumed rule (FAILED_REGION_REMOVABLE_ENV): a FAILED set
         takes only the removal of a Region that failed; once none is left, it is ACTIVE."""
         name = (action.get("deleteRegionAction") or {}).get("regionName")
         replica = rs.replicas.get(name) if name else None
         if replica is None or replica.status != "FAILED" or len(rs.replicas) == 1:
             raise ConflictException(
-                f"Replication set {rs.arn} is FAILED; only a failed Region can be removed", rs.arn
+                f"Replication set {rs.arn} is FAILED; only a failed Region can be removed",
+                rs.arn,
             )
 
         def finish() -> None:
@@ -394,13 +416,17 @@ class SsmIncidentsBackend(BaseBackend):
         field_name = "actions.1.member.addRegionAction"
         validation.check_region_name(name, f"{field_name}.regionName", self.partition)
         if name in rs.replicas:
-            raise ValidationException(f"Region {name} is already in replication set {rs.arn}")
+            raise ValidationException(
+                f"Region {name} is already in replication set {rs.arn}"
+            )
         if len(rs.replicas) >= MAX_REGIONS:
             raise ValidationException(
                 f"A replication set can have at most {MAX_REGIONS} regions; "
                 f"{rs.arn} already has {len(rs.replicas)}"
             )
-        key = self._resolve_key(name, add.get("sseKmsKeyId"), f"{field_name}.sseKmsKeyId")
+        key = self._resolve_key(
+            name, add.get("sseKmsKeyId"), f"{field_name}.sseKmsKeyId"
+        )
         existing = {n: r.sse_kms_key_id for n, r in rs.replicas.items()}
         self._check_one_key_kind({**existing, name: key}, field_name)
 
@@ -415,7 +441,9 @@ class SsmIncidentsBackend(BaseBackend):
     def _delete_region(self, rs: ReplicationSet, delete: Mapping[str, str]) -> None:
         name = delete["regionName"]
         if name not in rs.replicas:
-            raise ValidationException(f"Region {name} is not in replication set {rs.arn}")
+            raise ValidationException(
+                f"Region {name} is not in replication set {rs.arn}"
+            )
         if len(rs.replicas) == 1:
             raise ValidationException(
                 f"Cannot delete {name}: it is the last region of replication set {rs.arn}; "
@@ -439,7 +467,9 @@ class SsmIncidentsBackend(BaseBackend):
         now = self._start_change(rs, "UPDATING", "ACTIVE", finish)
         replica.status, replica.status_update_time = "DELETING", now
 
-    def update_deletion_protection(self, region: str, arn: str, deletion_protected: bool) -> None:
+    def update_deletion_protection(
+        self, region: str, arn: str, deletion_protected: bool
+    ) -> None:
         rs = self._find_settled(arn, region)
         rs.deletion_protected = deletion_protected
         rs.touch(self.caller, utcnow())
@@ -455,7 +485,9 @@ class SsmIncidentsBackend(BaseBackend):
         def finish() -> None:
             self.replication_set = None
             self.tagger.delete_all_tags_for_resource(rs.arn)
-            self.client_tokens = {t: v for t, v in self.client_tokens.items() if v[1] != rs.arn}
+            self.client_tokens = {
+                t: v for t, v in self.client_tokens.items() if v[1] != rs.arn
+            }
 
         now = self._start_change(rs, "DELETING", "DELETED", finish)
         for replica in rs.replicas.values():
@@ -469,7 +501,9 @@ class SsmIncidentsBackend(BaseBackend):
                 f"A resource can have at most {MAX_TAGS} tags; "
                 f"this request would make {len(merged)}"
             )
-        self.tagger.tag_resource(rs.arn, [{"key": k, "value": v} for k, v in tags.items()])
+        self.tagger.tag_resource(
+            rs.arn, [{"key": k, "value": v} for k, v in tags.items()]
+        )
 
     def untag_resource(self, region: str, arn: str, tag_keys: list[str]) -> None:
         rs = self._find_active(arn, region)

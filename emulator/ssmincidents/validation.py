@@ -66,7 +66,11 @@ def check_input(operation: str, params: Mapping[str, Any]) -> None:
     if shape is not None:
         _check(shape, params, "", problems)
     if problems:
-        count = "1 validation error" if len(problems) == 1 else f"{len(problems)} validation errors"
+        count = (
+            "1 validation error"
+            if len(problems) == 1
+            else f"{len(problems)} validation errors"
+        )
         raise ValidationException(f"{count} detected: " + "; ".join(problems))
 
 
@@ -129,18 +133,27 @@ def _check_structure(shape: Shape, value: Any, path: str, problems: list[str]) -
     prefix = f"{path}." if path else ""
     for name in shape.required_members:
         if given.get(name) is None:
-            problems.append(_violation(f"{prefix}{name}", "Member must not be null", None))
-    if shape.metadata.get("union") and len([v for v in given.values() if v is not None]) != 1:
+            problems.append(
+                _violation(f"{prefix}{name}", "Member must not be null", None)
+            )
+    if (
+        shape.metadata.get("union")
+        and len([v for v in given.values() if v is not None]) != 1
+    ):
         # The model marks the action a union: exactly one member is set (assumed wording).
         problems.append(
-            _violation(path, f"Member must have exactly one of {', '.join(members)} set", None)
+            _violation(
+                path, f"Member must have exactly one of {', '.join(members)} set", None
+            )
         )
     for name, member in members.items():
         if given.get(name) is not None:
             _check(member, given[name], f"{prefix}{name}", problems)
 
 
-def _check_string(metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]) -> None:
+def _check_string(
+    metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]
+) -> None:
     if not isinstance(value, str):
         problems.append(_violation(path, "Member must be a string", value))
         return
@@ -156,25 +169,33 @@ def _check_string(metadata: Mapping[str, Any], value: Any, path: str, problems: 
         problems.append(_violation(path, rule, value))
 
 
-def _check_number(metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]) -> None:
+def _check_number(
+    metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]
+) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         problems.append(_violation(path, "Member must be an integer", value))
         return
     if "max" in metadata and value > metadata["max"]:
         problems.append(
             _violation(
-                path, f"Member must have value less than or equal to {metadata['max']}", value
+                path,
+                f"Member must have value less than or equal to {metadata['max']}",
+                value,
             )
         )
     if "min" in metadata and value < metadata["min"]:
         problems.append(
             _violation(
-                path, f"Member must have value greater than or equal to {metadata['min']}", value
+                path,
+                f"Member must have value greater than or equal to {metadata['min']}",
+                value,
             )
         )
 
 
-def _check_size(metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]) -> None:
+def _check_size(
+    metadata: Mapping[str, Any], value: Any, path: str, problems: list[str]
+) -> None:
     size = len(value or ())
     if "max" in metadata and size > metadata["max"]:
         rule = f"Member must have length less than or equal to {metadata['max']}"

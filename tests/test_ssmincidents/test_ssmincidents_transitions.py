@@ -44,6 +44,20 @@ UNDECLARED_CONFLICT: dict[str, Callable[[Any, str], object]] = {
 
 
 @mock_aws
+def test_only_a_read_that_finds_the_set_moves_its_change_on() -> None:
+    home = boto3.client("ssm-incidents", region_name="us-east-1")
+    away = boto3.client("ssm-incidents", region_name="ap-south-1")
+    with changes_end_after_reads(2):
+        arn = home.create_replication_set(regions={"us-east-1": {}})["arn"]
+        with raises_aws("ResourceNotFoundException", 404):
+            away.get_replication_set(arn=arn)  # not a Region of the set
+        with raises_aws("ResourceNotFoundException", 404):
+            home.get_replication_set(arn=arn[:-4] + "0000")  # another set
+        assert statuses(home, arn)[0] == "CREATING"
+        assert statuses(home, arn)[0] == "ACTIVE"
+
+
+@mock_aws
 def test_new_set_is_creating_then_active() -> None:
     client = boto3.client("ssm-incidents", region_name="us-east-1")
     with changes_end_after_reads(3):
