@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -126,40 +127,37 @@ def test_aws_cli_sees_the_set_only_in_its_own_regions(endpoint: str) -> None:
     assert json.loads(home.stdout)["replicationSet"]["arn"] == arn
 
 
-@pytest.mark.parametrize("access_log", [False, True])
-def test_serve_prints_a_line_per_request_only_when_asked(access_log: bool) -> None:
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+@contextmanager
+def serving(*options: str) -> Iterator[tuple[str, list[str]]]:
+    """``python -m emulator serve`` in another process: its URL, then (once it stopped) the
+    lines it wrote to stderr."""
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", *options]
     process = subprocess.Popen(
-        command + (["--access-log"] if access_log else []),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    errors: list[str] = []
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        url = first.split(" on ", 1)[1].split()[0]
-        urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=10).read()
+        yield process.stdout.readline().split(" on ", 1)[1].split()[0], errors
     finally:
         process.terminate()
-        _, errors = process.communicate(timeout=30)
-    assert ('"GET /moto-api/data.json' in errors) is access_log
+        errors.extend(process.communicate(timeout=30)[1].splitlines())
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+def test_serve_prints_a_line_per_request_only_when_asked(access_log: bool) -> None:
+    with serving(*(["--access-log"] if access_log else [])) as (url, errors):
+        urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=10).read()
+    assert any('"GET /moto-api/data.json' in line for line in errors) is access_log
 
 
 def test_serve_options_slow_transitions_and_keep_young_regions_in_another_process() -> None:
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
     options = ["--transition-seconds", "1", "--region-removal-min-age", "600"]
-    process = subprocess.Popen(
-        command + options,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split(" on ", 1)[1].split()[0]
+    with serving(*options) as (url, _):
         incidents = boto3.client(
             "ssm-incidents", region_name="us-east-1", endpoint_url=url, config=NO_RETRY
         )
@@ -177,6 +175,3 @@ def test_serve_options_slow_transitions_and_keep_young_regions_in_another_proces
         remove = [{"deleteRegionAction": {"regionName": "us-east-2"}}]
         with raises_aws("ValidationException", 400, "600 seconds after it was created"):
             incidents.update_replication_set(arn=arn, actions=remove)  # type: ignore[arg-type]
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)

@@ -34,3 +34,17 @@ def test_loading_every_emulator_module_loads_no_provider_module() -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_service_folder_imports_only_moto_botocore_the_standard_library_and_itself() -> None:
+    """What a moto pull request may hold: no import of the test controls or of this project."""
+    allowed = {"moto", "botocore", *sys.stdlib_module_names}
+    for path in (ROOT / "emulator" / "ssmincidents").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                tops = [(node.module or "").split(".")[0]]
+            elif isinstance(node, ast.Import):
+                tops = [alias.name.split(".")[0] for alias in node.names]
+            else:
+                continue
+            assert set(tops) <= allowed, f"{path.name} imports {tops}"
