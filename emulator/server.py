@@ -119,6 +119,7 @@ def serve_forever(
         extra = extend(running, resources) if extend else []
         print(f"ssm-incidents emulator (and every moto service) on {running.url}")
         print(f"  aws --endpoint-url {running.url} ssm-incidents list-replication-sets")
+        print(f"  curl {running.url}/emulator-api/calls   (faults and call counts: README)")
         for line in extra:
             print(line)
         print(end="", flush=True)
