@@ -70,6 +70,9 @@ class Stack:
     #: Lambda's retries of an invocation that timed out (template.yaml: 0; Lambda's default: 2)
     lambda_retries: int = 0
     timed_out: int = 0  # invocations Lambda ended at their timeout
+    #: Lambda time left at each hand-off (the provider's self-invoke), in seconds
+    handoffs_left: list[float] = field(default_factory=list)
+    longest_call: float = 0.0  # the longest call slow_call modelled, in Lambda seconds
 
     def __post_init__(self) -> None:
         self.runtime.continue_later = self.continue_later
@@ -79,6 +82,8 @@ class Stack:
         """The provider's asynchronous self-invoke: queued, as Lambda queues it."""
         if self.refuse_self_invoke:
             raise PermissionError("AccessDeniedException: not authorized to lambda:InvokeFunction")
+        if self.clock.ends_at is not None:
+            self.handoffs_left.append(self.clock.ends_at - self.clock.now)
         self.continuations.append(event)
 
     def event(
@@ -105,11 +110,15 @@ class Stack:
         """botocore's before-call hook: the call takes its time on Lambda's clock."""
         seconds = self.hang_once.pop(model.name, 0) or self.call_seconds.get(model.name, 0)
         if seconds:
+            self.longest_call = max(self.longest_call, seconds)
             self.clock.advance(seconds)
 
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the handler (and any continuation it starts); return the answer, which a
         repeated delivery may repeat but never change."""
+        self.handoffs_left.clear()
+        self.clock.fired.clear()
+        self.longest_call = 0.0
         pending = [event]
         while pending:
             self.invoke(pending.pop(0))
@@ -122,7 +131,27 @@ class Stack:
                 f"CloudFormation received {len(responses)} responses: {responses}"
             )
         assert all(r == responses[0] for r in responses), f"different answers: {responses}"
+        self.check_lambda_time()
         return responses[0]
+
+    @property
+    def reserve(self) -> float:
+        """The Lambda time the provider keeps for handing off (continuation.budget)."""
+        return min(settings().handoff_seconds, self.timeout_seconds / 2)
+
+    def check_lambda_time(self) -> None:
+        """The provider hands off in time: crhelper's timer, which answers FAILED half a second
+        before Lambda's end, fires only when one call outlasted the reserve (a hung
+        connection), and a hand-off leaves the reserve (less the call in flight)."""
+        if self.longest_call >= self.reserve:
+            return
+        assert self.clock.fired == [], (
+            f"crhelper's timer answered {self.clock.fired} s before Lambda's end: the provider "
+            "handed off too late, and on AWS CloudFormation would read 'timed out'"
+        )
+        least = self.reserve - self.longest_call
+        late = [left for left in self.handoffs_left if left < least]
+        assert not late, f"hand-offs with {late} s of Lambda time left, under {least} s"
 
     def a_day_later(self) -> None:
         """Let a day pass, as between two stack operations in real life: a Region added by the

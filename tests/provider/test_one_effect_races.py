@@ -64,15 +64,7 @@ def test_crhelpers_timer_during_the_create_call_answers_with_the_set_it_made(
     stack: Stack,
 ) -> None:
     stack.timeout_seconds = 40
-    hung: list[int] = []
-
-    def hangs_once(model: Any, **_: Any) -> None:
-        if model.name == "CreateReplicationSet" and not hung:
-            hung.append(1)  # the call hangs past crhelper's timer, then completes
-            stack.clock.advance(39.7)
-
-    client = stack.runtime.incidents()._client_for("us-east-1")
-    client.meta.events.register("before-call.ssm-incidents.CreateReplicationSet", hangs_once)
+    stack.hang_once["CreateReplicationSet"] = 39.7  # past crhelper's timer, then completes
     failed = stack.send(stack.event("Create", ONE_REGION))
     [made] = all_sets()
     assert (failed["Status"], failed["Reason"]) == ("FAILED", "Execution timed out")

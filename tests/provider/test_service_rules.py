@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from emulator import control
-from tests.provider.conftest import HOME, MakeKey, Stack
+from tests.provider.conftest import HOME, MakeKey, Stack, success
 from tests.provider.test_create import all_sets
 from tests.provider.test_update import created, keys_of, regions
 
@@ -84,6 +84,20 @@ def test_an_update_reaches_a_set_that_left_the_stacks_region_and_adds_it_back(
     assert all_sets() == [arn]  # no second set was tried
     assert sorted(keys_of(arn)) == [HOME, "us-west-2"]
     assert control.mutating_calls() == {"UpdateReplicationSet": 1}
+
+
+def test_an_update_that_drops_the_only_region_reaching_the_set_finds_it_through_the_old_one(
+    stack: Stack,
+) -> None:
+    old = {"Regions": regions(HOME, "us-west-2")}
+    arn = created(stack, old)
+    stack.a_day_later()
+    remove_home_outside_the_stack(arn)  # only us-west-2, which the new template drops, sees it
+    new = {"Regions": regions(HOME, "eu-west-1")}
+    response = stack.update(arn, new, old=old)
+    assert response == success(response, arn)
+    assert sorted(keys_of(arn)) == ["eu-west-1", HOME]
+    assert all_sets() == [arn]
 
 
 def test_a_delete_reaches_a_set_that_left_the_stacks_region(stack: Stack) -> None:
