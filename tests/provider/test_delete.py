@@ -43,6 +43,19 @@ def test_delete_of_a_set_already_gone_succeeds(stack: Stack) -> None:
     assert stack.delete(arn)["Status"] == "SUCCESS"
 
 
+def test_delete_of_a_set_deleted_by_someone_else_after_the_providers_read_succeeds(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    outside = boto3.client("ssm-incidents", region_name="us-east-1")
+    # between the provider's read and its DeleteReplicationSet, the set is deleted outside
+    control.after_call("GetReplicationSet", lambda: outside.delete_replication_set(arn=arn))
+    response = stack.delete(arn)
+    assert (response["Status"], response["Reason"]) == ("SUCCESS", "")
+    assert all_sets() == []
+    assert control.call_counts()["DeleteReplicationSet"] == 2  # the outside one, the provider's
+
+
 def test_delete_with_deletion_protection_fails_and_keeps_the_set(stack: Stack) -> None:
     arn = stack.create({**ONE_REGION, "DeletionProtected": True})["PhysicalResourceId"]
     response = stack.delete(arn)

@@ -3,6 +3,7 @@
 from typing import Any
 
 import boto3
+from botocore.exceptions import ReadTimeoutError
 
 from emulator import control
 from tests.provider.conftest import HOME, Stack
@@ -89,3 +90,25 @@ def test_when_the_recreated_set_cannot_be_deleted_the_reason_says_how(stack: Sta
         f"aws ssm-incidents delete-replication-set --arn {arn} --region {HOME}"
         in (response["Reason"])
     )
+
+
+def test_a_protected_set_the_failed_update_recreated_is_unprotected_then_deleted(
+    stack: Stack,
+) -> None:
+    old = stack.create(ONE_REGION)["PhysicalResourceId"]
+    boto3.client("ssm-incidents", region_name=HOME).delete_replication_set(arn=old)
+    client = stack.runtime.incidents()._client_for(HOME)
+    lost: list[int] = []
+
+    def lost_answer(**_: Any) -> None:
+        if not lost:  # the service turned protection on; its answer never came back
+            lost.append(1)
+            raise ReadTimeoutError(endpoint_url=f"https://ssm-incidents.{HOME}.amazonaws.com/")
+
+    client.meta.events.register("after-call.ssm-incidents.UpdateDeletionProtection", lost_answer)
+    response = stack.update(old, {**ONE_REGION, "DeletionProtected": "true"}, old=ONE_REGION)
+    assert lost and response["Status"] == "FAILED"
+    assert response["PhysicalResourceId"] == old
+    assert "this update created was deleted: no stack would own it" in response["Reason"]
+    assert all_sets() == []
+    assert control.mutating_calls()["UpdateDeletionProtection"] == 2  # on, then off to delete
