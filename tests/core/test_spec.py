@@ -235,3 +235,87 @@ def test_a_key_refused_for_its_form_is_not_also_reported_as_a_mix_of_key_kinds()
         )
     assert "Regions[1].RegionConfiguration.SseKmsKeyId: expected a KMS key" in refused.value.reason
     assert "Incident Manager forbids a mix" not in refused.value.reason
+
+
+# -- every limit the spec enforces, at its edge and one past it -------------------------------
+
+REGION_NAMES = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]
+
+
+def regions(count: int) -> dict[str, Any]:
+    return {"Regions": [{"RegionName": name} for name in REGION_NAMES[:count]]}
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_one_to_three_regions_are_accepted(count: int) -> None:
+    assert len(parse_spec(regions(count), "us-east-1").regions) == count
+
+
+@pytest.mark.parametrize(
+    ("count", "problem"),
+    [
+        (0, "Regions: at least 1 region is required, got 0"),
+        (4, "Regions: at most 3 regions, got 4"),
+    ],
+)
+def test_zero_or_four_regions_are_refused(count: int, problem: str) -> None:
+    assert problem in reason(regions(count))
+
+
+def tags(count: int, key: str = "k", value: str = "v") -> dict[str, Any]:
+    listed = [{"Key": f"{key}{i}" if count > 1 else key, "Value": value} for i in range(count)]
+    return {**regions(1), "Tags": listed}
+
+
+@pytest.mark.parametrize("count", [0, 50])
+def test_zero_to_fifty_tags_are_accepted(count: int) -> None:
+    assert len(parse_spec(tags(count), "us-east-1").tags) == count
+
+
+def test_fifty_one_tags_are_refused() -> None:
+    assert "Tags: at most 50 tags, got 51" in reason(tags(51))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("k" * 128, "v" * 256), ("k", "")], ids=["key-128-value-256", "value-0"]
+)
+def test_a_tag_key_of_128_and_a_value_of_0_or_256_characters_are_accepted(
+    key: str, value: str
+) -> None:
+    assert parse_spec(tags(1, key, value), "us-east-1").tags == {key: value}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [("k" * 129, "v", "Tags[0].Key"), ("", "v", "Tags[0].Key"), ("k", "v" * 257, "Tags[0].Value")],
+    ids=["key-129", "key-0", "value-257"],
+)
+def test_a_tag_key_of_0_or_129_or_a_value_of_257_characters_is_refused(
+    key: str, value: str, field: str
+) -> None:
+    assert reason(tags(1, key, value)).startswith(f"{field}: expected ")
+
+
+ALIAS_ARN = "arn:aws:kms:us-east-1:111122223333:alias/"
+
+
+@pytest.mark.parametrize(
+    "key", ["alias/" + "a" * 250, ALIAS_ARN + "a" * 250], ids=["alias", "alias-arn"]
+)
+def test_an_alias_of_250_characters_is_accepted(key: str) -> None:
+    properties = {
+        "Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": key}}]
+    }
+    assert parse_spec(properties, "us-east-1").regions == (RegionSpec("us-east-1", key),)
+
+
+@pytest.mark.parametrize(
+    "key", ["alias/" + "a" * 251, ALIAS_ARN + "a" * 251], ids=["alias", "alias-arn"]
+)
+def test_an_alias_of_251_characters_is_refused(key: str) -> None:
+    properties = {
+        "Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": key}}]
+    }
+    assert "Regions[0].RegionConfiguration.SseKmsKeyId: expected a KMS key ARN" in reason(
+        properties
+    )
