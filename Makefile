@@ -8,7 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: help test lint demo serve package bench bench-record constraints clean explore sam constraints-sam
+.PHONY: help test lint demo serve package bench bench-record constraints clean explore sam constraints-sam coverage moto-check
 
 # A bare `make` lists the targets: each documented target has a "## what it does" comment.
 help:
@@ -99,3 +99,7 @@ constraints-sam: ## re-resolve the SAM CLI's pins
 
 clean: ## remove the venvs and build output
 	rm -rf $(VENV) $(SAM_VENV) .venv-moto build dist .aws-sam *.egg-info
+
+# Branch coverage of what ships: provider/, by the tests that drive it (README: measured).
+coverage: $(STAMP) ## branch coverage of provider/ (build/coverage/index.html)
+	$(BIN)/pytest -n 2 -q --cov=provider --cov-branch --cov-report=term-missing:skip-covered --cov-report=html:build/coverage tests/provider tests/core tests/stack
