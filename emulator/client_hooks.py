@@ -49,7 +49,7 @@ def _before_send(request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSR
 
 
 #: What to do once after the next successful call of an operation (emulator.control.after_call).
-AFTER_CALL: defaultdict[str, list[Callable[[], None]]] = defaultdict(list)
+AFTER_CALL: defaultdict[str, list[Callable[[], object]]] = defaultdict(list)
 
 
 def _after_call(http_response: AWSResponse, model: Any, **_: Any) -> None:

@@ -69,7 +69,7 @@ def inject_fault(
     IN_PROCESS.inject(operation, code, count=count, message=message, after=after)
 
 
-def after_call(operation: str, action: Callable[[], None]) -> None:
+def after_call(operation: str, action: Callable[[], object]) -> None:
     """Run ``action`` once, right after the next successful ``operation`` call of this process:
     how a test changes the world while the provider waits (say, disables the KMS key of a
     Region being created, which then ends FAILED as on AWS)."""
