@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .responder import json_prefix
 from .response_url import MAX_URL_LENGTH
 from .spec import service_timeout
 
@@ -95,10 +96,10 @@ class MalformedEvent(Exception):
         self.response_url = _text(event, "ResponseURL")
         found = _identity(event, fallback=_text(event, "RequestId") or "malformed-event")
         self.identity = Identity(  # within what the answer's 4 KB can hold, and printable
-            stack_id=loggable(found.stack_id, 1024),
-            request_id=loggable(found.request_id, 128),
-            logical_id=loggable(found.logical_id, 255),
-            physical_id=loggable(found.physical_id, MAX_PHYSICAL_ID),
+            stack_id=_answerable(found.stack_id, 1024),
+            request_id=_answerable(found.request_id, 128),
+            logical_id=_answerable(found.logical_id, 255),
+            physical_id=_answerable(found.physical_id, MAX_PHYSICAL_ID),
         )
 
 
@@ -119,13 +120,13 @@ def parse_request(event: object, account: "Account | None" = None) -> Request:
         problems.append(
             f"RequestType: expected Create, Update or Delete, got {_shown(request_type)}"
         )
-    physical_id = event.get("PhysicalResourceId")
-    if request_type in ("Update", "Delete") and not (
-        isinstance(physical_id, str) and PHYSICAL_ID.holds(physical_id)
-    ):
+    physical_id = _text(event, "PhysicalResourceId")
+    if request_type in ("Update", "Delete") and not PHYSICAL_ID.holds(physical_id):
         problems.append(
             f"PhysicalResourceId: required for {request_type}, {PHYSICAL_ID.description}"
         )
+    elif physical_id and not PHYSICAL_ID.holds(physical_id):  # a Create's is answered back
+        problems.append(f"PhysicalResourceId: {PHYSICAL_ID.description}")
     stack = STACK_ARN.fullmatch(_text(event, "StackId")[: IDENTITY_RULES["StackId"].longest])
     if stack and account and (stack["partition"], stack["account"]) != account:
         problems.append(
@@ -208,6 +209,13 @@ def loggable(value: object, longest: int = 256) -> str:
     ``longest``, in ASCII (anything else escaped, a lone surrogate included)."""
     text = value if isinstance(value, str) else ""
     return text[:longest].encode("ascii", "backslashreplace").decode("ascii")[:longest]
+
+
+def _answerable(value: str, longest: int) -> str:
+    """A malformed event's field as its answer names it: ``loggable``, and at most ``longest``
+    bytes once JSON writes it (a quote or a backslash takes 2, a control character 6), so that
+    the answer stays within CloudFormation's 4 KB whatever the field holds."""
+    return json_prefix(loggable(value, longest), longest)
 
 
 def _shown(value: str, longest: int = 64) -> str:
