@@ -14,8 +14,11 @@
   provider's records (``provider.records``). Without it every request is answered FAILED.
 - ``PROVIDER_RESPONSE_ORIGINS`` (none): extra response URL origins, comma separated, such as
   ``http://127.0.0.1:8080`` for the local runner and tests.
+
+A number that cannot be read (not a number, negative, ``inf``, ``nan``) leaves its default.
 """
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,11 +65,13 @@ class Settings:
 
 
 def _number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
+    """The variable as a number; ``default`` when it is unset, or not a finite number of at
+    least 0 (``inf`` or ``nan`` would stop every request, the response included)."""
     try:
-        return float(raw) if raw else default
+        value = float(os.environ.get(name, ""))
     except ValueError:
         return default
+    return value if math.isfinite(value) and value >= 0 else default
 
 
 @cache
