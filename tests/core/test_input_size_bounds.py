@@ -35,13 +35,14 @@ def lines_run(work: Callable[[], Any]) -> int:
             count += 1
         return trace
 
+    previous = sys.gettrace()  # coverage's tracer, under `make coverage`: put back after
     sys.settrace(trace)
     try:
         work()
     except (InvalidProperties, MalformedEvent):
         pass
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return count
 
 
