@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceFailure
-from .plan import Action, AddRegion, RemoveRegion, SetDeletionProtection, TagSet, UntagSet
+from .plan import Action, AddRegion, RemoveRegion, TagSet, UntagSet
 from .spec import ReplicationSetSpec
 from .state import LiveRegion, LiveReplicationSet
 
@@ -120,9 +120,9 @@ class IncidentsApi:
             case UntagSet(keys):
                 with _calling("UntagResource"):
                     client.untag_resource(resourceArn=arn, tagKeys=list(keys))
-            case SetDeletionProtection(enabled):
+            case _:  # SetDeletionProtection, the one kind left (mypy narrows the match to it)
                 with _calling("UpdateDeletionProtection"):
-                    client.update_deletion_protection(arn=arn, deletionProtected=enabled)
+                    client.update_deletion_protection(arn=arn, deletionProtected=action.enabled)
 
     def delete(self, arn: str, region: str) -> bool:
         """Start deleting the set; False when it was already gone."""

@@ -127,7 +127,7 @@ class Records:
             raise InProgress(step) from None
         except IdempotencyPersistenceLayerError as error:
             if not results:
-                raise self._unavailable(error) from error
+                raise self._unavailable(error, unchanged=step.number == 0) from error
             # The work ran; only its record failed. Try once more, then say so.
             try:
                 self.complete(step, results[-1])
@@ -224,11 +224,14 @@ class Records:
             raise self._unavailable(error) from error
         return True
 
-    def _unavailable(self, error: Exception) -> RecordsUnavailable:
+    def _unavailable(self, error: Exception, *, unchanged: bool = False) -> RecordsUnavailable:
+        """The failure to answer with; ``unchanged``: the request had not started (its first
+        step's record could not be made), which the Reason then says."""
         cause = error.__cause__ if error.__cause__ is not None else error
         detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
         return RecordsUnavailable(
-            f"The provider could not use its records table {self.table} ({detail}); nothing "
-            "was changed. Check that the table exists and that the provider's role may use "
-            "it, then retry the stack operation."
+            f"The provider could not use its records table {self.table} ({detail})"
+            + ("; nothing was changed. " if unchanged else ". ")
+            + "Check that the table exists and that the provider's role may use it, then retry "
+            "the stack operation."
         )

@@ -84,6 +84,14 @@ def test_omitted_key_and_default_key_both_mean_the_aws_owned_key() -> None:
             "Regions[1].RegionName: us-east-1 is listed twice",
         ),
         (
+            {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": KEY}]},
+            "Regions[0].RegionConfiguration: expected an object with SseKmsKeyId, got a string",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyID": KEY}}]},
+            "Regions[0].RegionConfiguration.SseKmsKeyID: unknown property; expected SseKmsKeyId",
+        ),
+        (
             {"Regions": [{"RegionName": "us-east-1", "Kms": "x"}]},
             "Regions[0].Kms: unknown property",
         ),
@@ -118,6 +126,10 @@ def test_omitted_key_and_default_key_both_mean_the_aws_owned_key() -> None:
                 "Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
             },
             "Tags: at most 50 tags, got 51",
+        ),
+        (
+            {"Regions": [{"RegionName": "us-east-1"}], "Tags": {"team": "sre"}},
+            "Tags: expected a list of Key/Value pairs, got an object",
         ),
         (
             {"Regions": [{"RegionName": "us-east-1"}], "Tags": [{"Key": "aws:x", "Value": "v"}]},
