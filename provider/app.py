@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
 from . import continuation, responder
-from .decide import created_by, decide, fail, fail_or_continue, refusal
+from .decide import account_set, created_by, decide, fail, fail_or_continue, refusal
 from .errors import ProviderError
 from .lifecycle import Progress
 from .outcome import Carried, Failed, Outcome, Record, carried_in, response_body, to_record
@@ -196,6 +196,11 @@ class Provider(CfnResource):
             self.silent = True
         except RecordsUnavailable as error:
             logger.error("records unavailable", extra={"reason": error.reason})
+            if request.request_type == "Create" and request.step and not self.progress.created:
+                # A Create's continuation: its set exists, and only the records knew its ARN.
+                # The FAILED answer names the account's set, so that the rollback's Delete
+                # (which the owner records guard: it never deletes another's) can remove it.
+                self.progress.created = account_set(self.runtime)
             failed = fail(request, self.runtime, error, self.progress, None)  # keeps its ARN
             self.record = to_record(request.identity, failed)
 

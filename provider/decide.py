@@ -101,6 +101,14 @@ def created_by(request: Request, runtime: Runtime) -> str | None:
         return None
 
 
+def account_set(runtime: Runtime) -> str | None:
+    """The account's replication set (there is at most one); None if none or unreadable."""
+    try:
+        return runtime.incidents().existing_arn()
+    except ProviderError:
+        return None
+
+
 def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents()

@@ -203,6 +203,32 @@ def test_a_continuation_that_cannot_read_its_record_fails_naming_the_table(stack
     )  # not "nothing was changed": the first step started deleting the set
 
 
+def test_a_create_continuation_that_cannot_read_its_record_names_the_set_for_the_rollback(
+    stack: Stack,
+) -> None:
+    event, continuation = handed_off(stack)
+    [arn] = all_sets()
+    with failing(stack.runtime.records().client, "GetItem", UNREACHABLE):
+        stack.invoke(continuation)
+    [answer] = stack.endpoint.for_request(event["RequestId"])
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    # CloudFormation's rollback deletes that ID once the table answers again
+    assert stack.delete(arn)["Status"] == "SUCCESS"
+    assert all_sets() == []
+
+
+def test_a_create_continuation_that_cannot_read_its_record_or_list_sets_still_answers(
+    stack: Stack,
+) -> None:
+    event, continuation = handed_off(stack)
+    control.inject_fault("ListReplicationSets", "AccessDeniedException", count=10)
+    with failing(stack.runtime.records().client, "GetItem", UNREACHABLE):
+        stack.invoke(continuation)
+    [answer] = stack.endpoint.for_request(event["RequestId"])
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("The provider could not use its records table")
+
+
 def test_a_continuation_whose_record_expired_changes_nothing(stack: Stack) -> None:
     """A step's record lives 24 hours; DynamoDB's TTL removes it days later. A continuation
     replayed in between finds an expired record, and is ignored like a forged one."""
