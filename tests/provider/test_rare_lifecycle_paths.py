@@ -19,6 +19,8 @@ from tests.provider.test_create import ONE_REGION, all_sets, replication_set
 from tests.provider.test_one_effect import OTHER_STACK
 from tests.provider.test_update import regions
 
+#: Rare paths, not Region removals: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 TWO_REGIONS = {"Regions": regions(HOME, "us-west-2")}
 ADOPT = {**ONE_REGION, "AdoptExisting": "true"}
 
