@@ -54,7 +54,7 @@ AFTER_CALL: defaultdict[str, list[Callable[[], object]]] = defaultdict(list)
 
 def _after_call(http_response: AWSResponse, model: Any, **_: Any) -> None:
     waiting = AFTER_CALL.get(model.name)
-    if waiting and http_response.status_code < 300:
+    if waiting and http_response.status_code < 300 and IN_PROCESS.counting:
         waiting.pop(0)()
 
 

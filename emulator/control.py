@@ -78,7 +78,8 @@ def after_call(operation: str, action: Callable[[], object]) -> None:
 
 def schedule_key_deletion_after(operation: str, key_arn: str) -> None:
     """Schedule the deletion of a KMS key right after ``operation``: the Region it encrypts
-    ends FAILED when its creation ends (the emulator checks the key then, as AWS would)."""
+    ends FAILED when its creation ends (the emulator checks the key then, as AWS would), so
+    the change must outlast the call: set_transition_reads or set_transition_seconds."""
     region = key_arn.split(":")[3]
 
     def schedule_deletion() -> None:
@@ -94,14 +95,24 @@ def clear_faults() -> None:
 
 
 def set_transition_seconds(seconds: float) -> None:
-    """How long CREATING, UPDATING and DELETING last from now on (0: they end at once), on
-    the clock :func:`advance_clock` moves. moto's state manager, "time" progression."""
+    """How long CREATING, UPDATING and DELETING last (0: they end at once), on the clock
+    :func:`advance_clock` moves: moto's state manager, "time" progression. As everywhere in
+    moto, the state manager is read at each status check, so the setting applies to changes
+    already under way too."""
     if seconds < 0:
         raise ValueError("seconds must not be negative")
     if seconds == 0:
         state_manager.unset_transition(TRANSITION_MODEL)
     else:
         state_manager.set_transition(TRANSITION_MODEL, {"progression": "time", "seconds": seconds})
+
+
+def set_transition_reads(reads: int) -> None:
+    """CREATING, UPDATING and DELETING end at the ``reads``-th GetReplicationSet that finds
+    the set: moto's state manager, "manual" progression."""
+    if reads < 1:
+        raise ValueError("reads must be at least 1")
+    state_manager.set_transition(TRANSITION_MODEL, {"progression": "manual", "times": reads})
 
 
 def advance_clock(seconds: float) -> None:
@@ -139,7 +150,9 @@ def reset_call_counts() -> None:
 
 @contextmanager
 def uncounted() -> Iterator[None]:
-    """Calls made inside (a test's or the demo's own checks) are left out of call_counts()."""
+    """Calls made inside (a test's or the demo's own checks) are left out of call_counts(),
+    meet no injected fault and run no ``after_call`` action: those are for the code under
+    test."""
     IN_PROCESS.counting = False
     try:
         yield

@@ -7,6 +7,7 @@ never sees the call.
 """
 
 import json
+import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -42,8 +43,11 @@ class Faults:
     """One edge's counts of ssm-incidents calls and its queue of injected errors."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    #: False while a test makes its own checks: those calls neither count nor meet a fault
     counting: bool = True
     queued: dict[str, deque[Fault]] = field(default_factory=dict)
+    #: the server's request threads share one Faults
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def inject(
         self,
@@ -67,27 +71,31 @@ class Faults:
         if count < 1 or after < 0:
             raise ValueError("count must be at least 1 and after not negative")
         text = message or f"Injected {code} for {operation}"
-        self.queued.setdefault(operation, deque()).append(
-            Fault(operation, code, text, count, after)
-        )
+        with self.lock:
+            self.queued.setdefault(operation, deque()).append(
+                Fault(operation, code, text, count, after)
+            )
 
     def on_call(self, operation: str) -> Fault | None:
         """Count the call; return the fault it meets, if any."""
-        if self.counting:
+        if not self.counting:
+            return None
+        with self.lock:
             self.calls[operation] += 1
-        queue = self.queued.get(operation)
-        if not queue:
-            return None
-        fault = queue[0]
-        if fault.skip > 0:
-            fault.skip -= 1
-            return None
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.popleft()
-        return fault
+            queue = self.queued.get(operation)
+            if not queue:
+                return None
+            fault = queue[0]
+            if fault.skip > 0:
+                fault.skip -= 1
+                return None
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.popleft()
+            return fault
 
     def reset(self) -> None:
-        self.calls.clear()
-        self.queued.clear()
-        self.counting = True
+        with self.lock:
+            self.calls.clear()
+            self.queued.clear()
+            self.counting = True

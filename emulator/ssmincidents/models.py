@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -102,14 +102,26 @@ class StatusChange(ManagedState):
     """One status change of the set in progress, from ``status`` to ``outcome``; moto's state
     manager decides when it ends, and ``finish`` then applies it."""
 
-    def __init__(self, status: str, outcome: str, finish: Callable[[], None]) -> None:
+    def __init__(
+        self, status: str, outcome: str, finish: Callable[[datetime], None]
+    ) -> None:
         super().__init__(TRANSITION_MODEL, transitions=[(status, outcome)])
         self.outcome = outcome
         self.finish = finish
+        self.started = utcnow()
 
     @property
     def ended(self) -> bool:
         return self.status == self.outcome
+
+    def ended_at(self) -> datetime:
+        """When the change ended: under "time" progression its start plus the seconds (it
+        is applied at the next call that looks at the set), else now."""
+        transition = state_manager.get_transition(TRANSITION_MODEL)
+        if transition["progression"] == "time":
+            due = self.started + timedelta(seconds=transition["seconds"])
+            return min(utcnow(), due)
+        return utcnow()
 
 
 state_manager.register_default_transition(
@@ -164,10 +176,14 @@ class SsmIncidentsBackend(BaseBackend):
         current = self.replication_set
         if current and current.change and current.change.ended:
             change, current.change = current.change, None
-            change.finish()
+            change.finish(change.ended_at())
 
     def _start_change(
-        self, rs: ReplicationSet, status: str, outcome: str, finish: Callable[[], None]
+        self,
+        rs: ReplicationSet,
+        status: str,
+        outcome: str,
+        finish: Callable[[datetime], None],
     ) -> datetime:
         """Put the set in a transitional status, as modified now by the caller."""
         now = utcnow()
@@ -332,9 +348,9 @@ class SsmIncidentsBackend(BaseBackend):
         if client_token:
             self.client_tokens[client_token] = (fingerprint, arn)
 
-        def finish() -> None:
+        def finish(at: datetime) -> None:
             for replica in rs.replicas.values():
-                self._end_creation(replica)
+                self._end_creation(replica, at)
             failed = any(replica.status == "FAILED" for replica in rs.replicas.values())
             rs.status = "FAILED" if failed else "ACTIVE"
 
@@ -342,14 +358,20 @@ class SsmIncidentsBackend(BaseBackend):
         rs.replicas = {
             name: Replica(name, key, "CREATING", now, now) for name, key in keys.items()
         }
+        self._settle()  # "immediate" progression: ended already
         return arn
 
-    def _end_creation(self, replica: Replica) -> None:
-        """A Region's creation ends ACTIVE, or FAILED if its key became unusable meanwhile."""
+    def _end_creation(self, replica: Replica, at: datetime) -> None:
+        """A Region's creation ends ACTIVE, or FAILED if its key became unusable meanwhile.
+
+        Assumed: the key is checked when the change is applied, which under "time"
+        progression is the first call after its end that looks at the set (moto's KMS keeps
+        no time of a key's disabling), so a key disabled in between counts as before the end.
+        """
         problem = self._key_problem(replica.name, replica.sse_kms_key_id)
         replica.status = "FAILED" if problem else "ACTIVE"
         replica.status_message = problem
-        replica.status_update_time = utcnow()
+        replica.status_update_time = at
 
     def get_replication_set(self, region: str, arn: str) -> ReplicationSet:
         """The status read: each one advances a change that the state manager ends after a
@@ -383,12 +405,13 @@ class SsmIncidentsBackend(BaseBackend):
         rs = self._find(arn, region)
         if rs.status == "FAILED" and failed_region_removable():
             self._remove_failed_region(rs, action)
-            return
-        rs = self._find_active(arn, region)
-        if "addRegionAction" in action:
-            self._add_region(rs, action["addRegionAction"])
         else:
-            self._delete_region(rs, action["deleteRegionAction"])
+            rs = self._find_active(arn, region)
+            if "addRegionAction" in action:
+                self._add_region(rs, action["addRegionAction"])
+            else:
+                self._delete_region(rs, action["deleteRegionAction"])
+        self._settle()  # "immediate" progression: ended already
 
     def _remove_failed_region(
         self, rs: ReplicationSet, action: Mapping[str, Any]
@@ -403,7 +426,7 @@ class SsmIncidentsBackend(BaseBackend):
                 rs.arn,
             )
 
-        def finish() -> None:
+        def finish(at: datetime) -> None:
             rs.replicas.pop(replica.name, None)
             failed = any(r.status == "FAILED" for r in rs.replicas.values())
             rs.status = "FAILED" if failed else "ACTIVE"
@@ -430,8 +453,8 @@ class SsmIncidentsBackend(BaseBackend):
         existing = {n: r.sse_kms_key_id for n, r in rs.replicas.items()}
         self._check_one_key_kind({**existing, name: key}, field_name)
 
-        def finish() -> None:
-            self._end_creation(replica)
+        def finish(at: datetime) -> None:
+            self._end_creation(replica, at)
             rs.status = replica.status
 
         now = self._start_change(rs, "UPDATING", "ACTIVE", finish)
@@ -460,7 +483,7 @@ class SsmIncidentsBackend(BaseBackend):
                 f"{min_age:g} seconds after it was created"
             )
 
-        def finish() -> None:
+        def finish(at: datetime) -> None:
             rs.replicas.pop(name, None)
             rs.status = "ACTIVE"
 
@@ -482,7 +505,7 @@ class SsmIncidentsBackend(BaseBackend):
                 "disable it with UpdateDeletionProtection first"
             )
 
-        def finish() -> None:
+        def finish(at: datetime) -> None:
             self.replication_set = None
             self.tagger.delete_all_tags_for_resource(rs.arn)
             self.client_tokens = {
@@ -492,6 +515,7 @@ class SsmIncidentsBackend(BaseBackend):
         now = self._start_change(rs, "DELETING", "DELETED", finish)
         for replica in rs.replicas.values():
             replica.status, replica.status_update_time = "DELETING", now
+        self._settle()  # "immediate" progression: ended already
 
     def tag_resource(self, region: str, arn: str, tags: Mapping[str, str]) -> None:
         rs = self._find_active(arn, region)

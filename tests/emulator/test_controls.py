@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any
 
+import boto3
 import pytest
 from botocore.model import OperationModel
 from moto.moto_api import state_manager
@@ -182,3 +183,45 @@ def test_an_injected_fault_answers_with_the_model_s_error_shape(
         incidents.get_replication_set(arn=arn)
     throttled = {"serviceCode": "ssm-incidents", "quotaCode": "requests-per-second"}
     assert bodies == [{"message": "slow", **throttled}]
+
+
+# -- found by review: when a change ends, and what the test's own checks consume -------------
+
+
+def test_a_key_disabled_after_the_creation_ended_leaves_the_region_active(
+    incidents: SSMIncidentsClient, kms_key: Any
+) -> None:
+    key = kms_key("us-east-1")
+    arn = incidents.create_replication_set(regions={"us-east-1": {"sseKmsKeyId": key}})["arn"]
+    kms = boto3.client("kms", region_name="us-east-1")
+    kms.disable_key(KeyId=key.rsplit("/", 1)[-1])  # a day later, say: no read between
+    assert statuses(incidents, arn) == ("ACTIVE", {"us-east-1": "ACTIVE"})
+
+
+def test_a_region_is_stamped_when_its_creation_ended_not_when_it_was_read(
+    incidents: SSMIncidentsClient,
+) -> None:
+    control.set_transition_seconds(SECONDS)
+    arn = create(incidents, "us-east-1")
+    created = incidents.get_replication_set(arn=arn)["replicationSet"]["createdTime"]
+    control.advance_clock(3600)  # read an hour later
+    region = incidents.get_replication_set(arn=arn)["replicationSet"]["regionMap"]["us-east-1"]
+    assert region["status"] == "ACTIVE"
+    assert (region["statusUpdateDateTime"] - created).total_seconds() == pytest.approx(
+        SECONDS, abs=1
+    )
+
+
+def test_the_tests_own_uncounted_checks_meet_no_fault_and_run_no_after_call(
+    incidents: SSMIncidentsClient,
+) -> None:
+    arn = create(incidents, "us-east-1")
+    control.inject_fault("GetReplicationSet", "AccessDeniedException")
+    ran: list[str] = []
+    control.after_call("GetReplicationSet", lambda: ran.append("after"))
+    assert control.replication_set() is not None  # the test's own check
+    assert ran == [] and control.call_counts() == {"CreateReplicationSet": 1}
+    with raises_aws("AccessDeniedException", 403):
+        incidents.get_replication_set(arn=arn)  # the code under test meets the fault
+    incidents.get_replication_set(arn=arn)
+    assert ran == ["after"]

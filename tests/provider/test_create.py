@@ -135,6 +135,7 @@ def test_set_that_ends_failed_reports_region_messages_and_keeps_its_arn(
     stack: Stack, kms_key: MakeKey
 ) -> None:
     east, east2 = kms_key("us-east-1"), kms_key("us-east-2")
+    control.set_transition_reads(1)  # the change ends at the next read
     control.schedule_key_deletion_after("CreateReplicationSet", east2)  # fails us-east-2
     regions = [
         {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": east}},

@@ -222,6 +222,7 @@ def failed_addition(stack: Stack, kms_key: MakeKey) -> tuple[str, dict[str, Any]
     arn = stack.create(one)["PhysicalResourceId"]
     west_region = {"RegionName": "us-west-2", "RegionConfiguration": {"SseKmsKeyId": west}}
     two = {"Regions": [*one["Regions"], west_region]}
+    control.set_transition_reads(1)  # the change ends at the next read
     control.schedule_key_deletion_after("UpdateReplicationSet", west)
     failed = stack.update(arn, two, one)
     assert failed["Status"] == "FAILED" and replication_set(arn)["status"] == "FAILED"

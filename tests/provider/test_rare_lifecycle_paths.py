@@ -50,8 +50,10 @@ def test_crhelpers_timer_during_a_plain_update_answers_failed_at_once(stack: Sta
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     stack.timeout_seconds = 40
     stack.hang_once["UpdateReplicationSet"] = 45  # the call outlasts the invocation
+    before = stack.invocations
     answer = stack.update(arn, TWO_REGIONS, ONE_REGION)
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "Execution timed out")
+    assert stack.invocations - before == 1 and stack.handoffs_left == []  # answered at once
     assert answer["PhysicalResourceId"] == arn
     assert stack.timed_out == 1 and stack.clock.fired == [0.5]
     assert sorted(replication_set(arn)["regionMap"]) == [HOME]  # the hung call never landed
@@ -234,6 +236,7 @@ def test_an_update_of_a_set_failed_in_every_region_names_each_failure(
 ) -> None:
     key = kms_key(HOME)
     properties = {"Regions": [{"RegionName": HOME, "RegionConfiguration": {"SseKmsKeyId": key}}]}
+    control.set_transition_reads(1)  # the change ends at the next read
     control.schedule_key_deletion_after("CreateReplicationSet", key)
     arn = stack.create(properties)["PhysicalResourceId"]
     answer = stack.update(arn, {**properties, "Tags": [{"Key": "a", "Value": "b"}]}, properties)
@@ -257,6 +260,7 @@ def test_a_set_deleted_while_its_failed_region_is_removed_fails_the_update(
             {"RegionName": "us-west-2", "RegionConfiguration": {"SseKmsKeyId": west}},
         ]
     }
+    control.set_transition_reads(1)  # the change ends at the next read
     control.schedule_key_deletion_after("UpdateReplicationSet", west)
     assert stack.update(arn, two, one)["Status"] == "FAILED"  # us-west-2 FAILED
     control.after_call("UpdateReplicationSet", lambda: delete_outside(arn))

@@ -93,6 +93,7 @@ def test_failed_create_rolls_back_and_deletes_the_set_it_made(
 ) -> None:
     west = kms_key("us-west-2")
     # the key is scheduled for deletion while the set is being created: us-west-2 ends FAILED
+    control.set_transition_reads(1)  # the change ends at the next read
     control.schedule_key_deletion_after("CreateReplicationSet", west)
     stack = new_stack("broken")
     text = example("replication-set.yaml")
