@@ -102,4 +102,4 @@ clean: ## remove the venvs and build output
 
 # Branch coverage of what ships: provider/, by the tests that drive it (README: measured).
 coverage: $(STAMP) ## branch coverage of provider/ (build/coverage/index.html)
-	$(BIN)/pytest -n 2 -q --cov=provider --cov-branch --cov-report=term-missing:skip-covered --cov-report=html:build/coverage tests/provider tests/core tests/stack
+	$(BIN)/pytest -n 2 --cov=provider --cov-branch --cov-report=term-missing:skip-covered --cov-report=html:build/coverage tests/provider tests/core tests/stack

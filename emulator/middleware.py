@@ -12,6 +12,7 @@ DELETE   /emulator-api/calls         counts back to zero
 POST     /emulator-api/faults        inject ``{"operation", "code", "count", "after",
                                      "message"}`` (the last three optional)
 DELETE   /emulator-api/faults        clear every injected fault
+POST     /moto-api/reset             moto's reset: clears the faults and counts too
 =======  ==========================  =============================================
 
 Transitions are moto's own: ``POST /moto-api/state-manager/set-transition`` with
@@ -45,6 +46,8 @@ class ControlMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
+        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            self.faults.reset()  # moto's reset clears the controls too
         if path.startswith(PREFIX):
             return self._control(environ, path.removeprefix(PREFIX), start_response)
         if _is_ssm_incidents(environ):
@@ -73,16 +76,37 @@ class ControlMiddleware:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            self.faults.inject(
-                asked["operation"],
-                asked["code"],
-                count=int(asked.get("count", 1)),
-                message=asked.get("message"),
-                after=int(asked.get("after", 0)),
-            )
-        except (ValueError, KeyError, TypeError) as error:
+            self.faults.inject(**_fault_request(asked))
+        except ValueError as error:
             return _json(start_response, 400, {"message": f"fault refused: {error}"})
         return _json(start_response, 200, {})
+
+
+#: The members of a fault request, and their types.
+FAULT_MEMBERS: dict[str, type] = {
+    "operation": str,
+    "code": str,
+    "count": int,
+    "after": int,
+    "message": str,
+}
+
+
+def _fault_request(asked: object) -> dict[str, Any]:
+    """The fault a request body asks for; ValueError naming what is wrong with it."""
+    if not isinstance(asked, dict):
+        raise ValueError("expected a JSON object with operation and code")
+    unknown = sorted(set(asked) - set(FAULT_MEMBERS))
+    if unknown:
+        raise ValueError(f"unknown member(s) {unknown}; expected {list(FAULT_MEMBERS)}")
+    for name in ("operation", "code"):
+        if name not in asked:
+            raise ValueError(f"missing member {name!r}")
+    for name, value in asked.items():
+        kind = FAULT_MEMBERS[name]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(f"{name!r} must be a JSON {kind.__name__}, got {value!r}")
+    return asked
 
 
 def _json(start_response: Any, status: int, body: dict[str, Any]) -> list[bytes]:

@@ -57,6 +57,10 @@ class Controls:
     def reset_call_counts(self) -> None:
         self._send("DELETE", "/emulator-api/calls")
 
+    def reset(self) -> None:
+        """moto's reset of every service, which clears the faults and counts too."""
+        self._send("POST", "/moto-api/reset")
+
     def set_transition_seconds(self, seconds: float) -> None:
         """moto's own state manager API: "time" progression, or "immediate" for 0."""
         transition: dict[str, Any] = (

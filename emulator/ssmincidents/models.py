@@ -479,7 +479,7 @@ class SsmIncidentsBackend(BaseBackend):
             # Assumed rule (switch: REMOVAL_MIN_AGE_ENV), after the user guide's 24 hours.
             raise ValidationException(
                 f"Cannot delete Region {name} from replication set {rs.arn}: it was added at "
-                f"{replica.added_time.isoformat()}, and a Region can be deleted only "
+                f"{replica.added_time:%Y-%m-%d %H:%M:%S} UTC, and a Region can be deleted only "
                 f"{min_age:g} seconds after it was created"
             )
 

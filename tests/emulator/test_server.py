@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,40 @@ def test_the_server_refuses_a_fault_the_model_does_not_declare(endpoint: str) ->
         Controls(endpoint).inject_fault("GetReplicationSet", "ConflictException")
     with pytest.raises(ValueError, match="unknown ssm-incidents operation"):
         Controls(endpoint).inject_fault("CreateReplicationSets", "ThrottlingException")
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"{}", "missing member 'operation'"),
+        (b"[1]", "expected a JSON object with operation and code"),
+        (b'{"operation": "ListReplicationSets", "code": "ThrottlingException", "cout": 5}',
+         "unknown member(s) ['cout']"),
+        (b'{"operation": "ListReplicationSets", "code": "ThrottlingException", "count": "2"}',
+         "'count' must be a JSON int, got '2'"),
+        (b"{", "Expecting property name"),
+    ],
+    ids=["empty", "not-an-object", "unknown-member", "count-as-string", "not-json"],
+)  # fmt: skip
+def test_a_fault_request_the_server_cannot_read_is_refused_naming_the_problem(
+    endpoint: str, body: bytes, problem: str
+) -> None:
+    request = urllib.request.Request(f"{endpoint}/emulator-api/faults", data=body, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 400
+    assert problem in json.loads(refused.value.read())["message"]
+    assert Controls(endpoint).call_counts() == {}
+
+
+def test_moto_s_reset_clears_the_servers_faults_and_counts(endpoint: str) -> None:
+    controls = Controls(endpoint)
+    controls.inject_fault("ListReplicationSets", "AccessDeniedException")
+    incidents = boto3.client("ssm-incidents", region_name="us-east-1", endpoint_url=endpoint)
+    incidents.get_paginator("list_replication_sets")  # no call
+    controls.reset()
+    assert incidents.list_replication_sets()["replicationSetArns"] == []
+    assert controls.call_counts() == {"ListReplicationSets": 1}
 
 
 def test_moto_s_state_manager_api_slows_the_transitions_of_the_server(endpoint: str) -> None:
