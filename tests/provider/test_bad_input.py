@@ -12,6 +12,9 @@ from provider.errors import InvalidProperties
 from provider.spec import parse_spec
 from tests.provider.conftest import CapturedLogs, Stack
 
+#: No Region is removed here: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+
 scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
 )

@@ -3,9 +3,13 @@
 from typing import Any
 
 import boto3
+import pytest
 
 from emulator import control
 from tests.provider.conftest import MakeKey, Stack, success
+
+#: No Region is removed here: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 
 ONE_REGION = {"Regions": [{"RegionName": "us-east-1"}]}
 

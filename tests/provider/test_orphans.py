@@ -3,11 +3,15 @@
 from typing import Any
 
 import boto3
+import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from emulator import control
 from tests.provider.conftest import HOME, Stack
 from tests.provider.test_create import ONE_REGION, all_sets
+
+#: No Region is removed here: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 
 
 def slow(stack: Stack) -> None:

@@ -2,10 +2,15 @@
 
 from typing import Any
 
+import pytest
+
 from emulator import control
 from provider.request import CONTINUATION
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
+
+#: No Region is removed here: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 
 
 def test_a_continuation_of_a_step_that_answered_changes_nothing_and_answers_nothing(

@@ -8,6 +8,9 @@ from provider.settings import settings
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
+#: No Region is removed here: one reading of the assumed 24-hour rule is enough.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+
 
 def test_slow_creation_continues_in_a_new_invocation_and_answers_once(stack: Stack) -> None:
     control.set_transition_seconds(200)
