@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .faults import Faults
-from .operations import SERVICE_NAME, operation_of
+from .operations import operation_of
+from .ssmincidents.validation import SERVICE_NAME
 
 PREFIX = "/emulator-api/"
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]

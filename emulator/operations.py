@@ -4,10 +4,7 @@ operations, the errors each declares, and how to tell an operation from its HTTP
 import re
 from functools import cache
 
-from botocore.loaders import create_loader
-from botocore.model import ServiceModel
-
-SERVICE_NAME = "ssm-incidents"
+from .ssmincidents.validation import service_model
 
 #: The calls that change a replication set; the rest only read.
 MUTATING_OPERATIONS = frozenset(
@@ -20,11 +17,6 @@ MUTATING_OPERATIONS = frozenset(
         "UntagResource",
     }
 )
-
-
-@cache
-def service_model() -> ServiceModel:
-    return ServiceModel(create_loader().load_service_model(SERVICE_NAME, "service-2"))
 
 
 def operation_names() -> frozenset[str]:

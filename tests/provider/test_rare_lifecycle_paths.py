@@ -35,6 +35,14 @@ def delete_outside(arn: str) -> None:
     outside().delete_replication_set(arn=arn)
 
 
+def updating_outside(arn: str) -> None:
+    """Someone adds a Region by hand: the set is UPDATING for 20 s when the stack reads it."""
+    control.set_transition_seconds(20)
+    outside().update_replication_set(
+        arn=arn, actions=[{"addRegionAction": {"regionName": "us-west-2"}}]
+    )
+
+
 # -- the handler ---------------------------------------------------------------------------
 
 
@@ -186,17 +194,14 @@ def test_a_set_deleted_while_a_region_is_being_added_fails_the_update(stack: Sta
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     control.after_call("UpdateReplicationSet", lambda: delete_outside(arn))
     answer = stack.update(arn, TWO_REGIONS, ONE_REGION)
-    assert answer["Status"] == "FAILED"
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
     assert answer["Reason"] == f"replication set {arn} disappeared while the stack was changing it"
     assert all_sets() == []
 
 
 def test_a_set_deleted_while_it_was_settling_fails_the_update(stack: Stack) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
-    control.set_transition_seconds(20)
-    outside().update_replication_set(
-        arn=arn, actions=[{"addRegionAction": {"regionName": "us-west-2"}}]
-    )  # UPDATING when the stack update reads it
+    updating_outside(arn)
 
     def then_deleted() -> None:
         control.advance_clock(20)
@@ -206,16 +211,13 @@ def test_a_set_deleted_while_it_was_settling_fails_the_update(stack: Stack) -> N
     control.after_call("GetReplicationSet", lambda: None)  # the update's first read
     control.after_call("GetReplicationSet", then_deleted)  # its first poll
     answer = stack.update(arn, TWO_REGIONS, ONE_REGION)
-    assert answer["Status"] == "FAILED"
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
     assert answer["Reason"] == f"replication set {arn} disappeared while the stack was changing it"
 
 
 def test_a_set_deleted_right_after_it_settled_fails_the_update(stack: Stack) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
-    control.set_transition_seconds(20)
-    outside().update_replication_set(
-        arn=arn, actions=[{"addRegionAction": {"regionName": "us-west-2"}}]
-    )  # UPDATING when the stack update reads it
+    updating_outside(arn)
 
     def deleted_once_active() -> None:
         if outside().get_replication_set(arn=arn)["replicationSet"]["status"] != "ACTIVE":
@@ -227,7 +229,7 @@ def test_a_set_deleted_right_after_it_settled_fails_the_update(stack: Stack) -> 
 
     control.after_call("GetReplicationSet", deleted_once_active)
     answer = stack.update(arn, TWO_REGIONS, ONE_REGION)
-    assert answer["Status"] == "FAILED"
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
     assert answer["Reason"] == f"replication set {arn} disappeared while the stack was changing it"
 
 

@@ -15,6 +15,18 @@ from moto.moto_api import state_manager
 
 #: The state manager's name for the status changes of a replication set.
 TRANSITION_MODEL = "ssm-incidents::replication-set"
+#: The operations of the service that moto implements.
+OPERATIONS = (
+    "CreateReplicationSet",
+    "DeleteReplicationSet",
+    "GetReplicationSet",
+    "ListReplicationSets",
+    "ListTagsForResource",
+    "TagResource",
+    "UntagResource",
+    "UpdateDeletionProtection",
+    "UpdateReplicationSet",
+)
 
 
 @contextmanager

@@ -19,21 +19,9 @@ from botocore.model import Shape
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from .helpers import raises_aws, unchecked_client
+from .helpers import OPERATIONS, raises_aws, unchecked_client
 
 MODEL = botocore.session.get_session().get_service_model("ssm-incidents")
-#: The operations of the service that moto implements.
-OPERATIONS = [
-    "CreateReplicationSet",
-    "DeleteReplicationSet",
-    "GetReplicationSet",
-    "ListReplicationSets",
-    "ListTagsForResource",
-    "TagResource",
-    "UntagResource",
-    "UpdateDeletionProtection",
-    "UpdateReplicationSet",
-]
 UNKNOWN_ARN = f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:replication-set/unknown"
 #: A valid value of each string shape that has a pattern (what the pattern is checked
 #: against).
