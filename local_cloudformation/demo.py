@@ -14,6 +14,7 @@ import boto3
 from moto import mock_aws
 
 from emulator import control
+from provider.ownership import MANAGER, RESERVED_PREFIX
 
 from .console import header, printer
 from .engine import Stack
@@ -55,7 +56,15 @@ def regions_are(*names: str) -> bool:
 
 
 def tags_are(tags: dict[str, str]) -> bool:
-    return (control.replication_set(REGION) or {}).get("tags") == tags
+    """The template's tags, beside the provider's own mark of who manages the set."""
+    live = (control.replication_set(REGION) or {}).get("tags") or {}
+    return {k: v for k, v in live.items() if not k.startswith(RESERVED_PREFIX)} == tags
+
+
+def managed_by(stack_id: str, logical_id: str) -> bool:
+    """The set's manager mark names the stack's resource (provider.ownership)."""
+    live: dict[str, str] = (control.replication_set(REGION) or {}).get("tags") or {}
+    return live.get(MANAGER, "").endswith(f" {stack_id} {logical_id}")
 
 
 def run(transition_seconds: float = 2.0) -> int:
@@ -115,6 +124,10 @@ def run(transition_seconds: float = 2.0) -> int:
                 lambda: control.region_keys(REGION).get("us-west-2") == west,
             ),
             ("output ReplicationSetArn", lambda: stack.outputs.get("ReplicationSetArn") == arn()),
+            (
+                "managed by ReplicationSet (tag on the set)",
+                lambda: managed_by(stack.stack_id, "ReplicationSet"),
+            ),
         )
         step(
             "Update: add us-east-2, change the team tag",

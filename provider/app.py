@@ -24,10 +24,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
 from . import continuation, responder
-from .decide import account_set, created_by, decide, fail, fail_or_continue, refusal
+from .decide import created_by, decide, fail, fail_or_continue, proven_set, refusal
 from .errors import ProviderError
 from .lifecycle import Progress
 from .outcome import Carried, Failed, Outcome, Record, carried_in, response_body, to_record
+from .ownership import MANAGER
 from .records import InProgress, RecordsUnavailable, Step
 from .request import (
     Identity,
@@ -46,6 +47,12 @@ from .waiter import Budget
 logger = Logger(  # level: POWERTOOLS_LOG_LEVEL (default INFO)
     service=SERVICE,
     json_serializer=partial(json.dumps, separators=(",", ":"), default=str, ensure_ascii=True),
+)
+#: What a continuation that lost its record says when it cannot prove a set is its own.
+FIND_YOUR_SET = (
+    " Any replication set this request made or adopted carries the tag "
+    f"{MANAGER} naming this resource: aws ssm-incidents list-replication-sets, then aws "
+    "ssm-incidents list-tags-for-resource --resource-arn ARN."
 )
 LOGGED_FIELDS = ("RequestType", "StackId", "LogicalResourceId", "RequestId")
 
@@ -196,11 +203,14 @@ class Provider(CfnResource):
             self.silent = True
         except RecordsUnavailable as error:
             logger.error("records unavailable", extra={"reason": error.reason})
-            if request.request_type == "Create" and request.step and not self.progress.created:
-                # A Create's continuation: its set exists, and only the records knew its ARN.
-                # The FAILED answer names the account's set, so that the rollback's Delete
-                # (which the owner records guard: it never deletes another's) can remove it.
-                self.progress.created = account_set(self.runtime)
+            if request.request_type != "Delete" and request.step and not self.progress.created:
+                # A continuation: only the records knew the set it made or adopted. It names
+                # the account's set only when the set's own manager mark proves it is this
+                # resource's (a Create's FAILED, so that the rollback removes it or hands it
+                # back; an Update's re-created set, which the failure path then deletes).
+                self.progress.created = proven_set(request, self.runtime)
+                if self.progress.created is None:
+                    error = RecordsUnavailable(error.reason + FIND_YOUR_SET)
             failed = fail(request, self.runtime, error, self.progress, None)  # keeps its ARN
             self.record = to_record(request.identity, failed)
 

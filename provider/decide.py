@@ -6,11 +6,14 @@ running out of Lambda time, hand off to a new invocation; on failure, never lose
 request created (:func:`fail`, which the edge also uses for the failures it meets itself).
 """
 
+import hashlib
+import json
 from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
-from . import continuation, lifecycle, responder
+from . import continuation, lifecycle, ownership, responder
+from .converge import Names, locate
 from .errors import DeadlineExceeded, Handoff, InvalidProperties, ProviderError
 from .keys import Keys
 from .outcome import Failed, HandedOff, Outcome, Succeeded
@@ -19,6 +22,7 @@ from .request import MAX_STEPS, Request
 from .runtime import Runtime
 from .settings import SERVICE
 from .spec import parse_spec
+from .stewards import Stewards
 from .waiter import Budget
 
 log = Logger(service=SERVICE, child=True)
@@ -67,7 +71,7 @@ def fail_or_continue(
         return fail(request, runtime, failure, progress, budget)
     assert progress.created is not None
     try:
-        lifecycle.discard(runtime.incidents(), progress.created, budget, runtime.records())
+        lifecycle.discard(runtime.incidents(), progress.created, budget)
     except Handoff:
         carried = continuation.carry(request, budget.deadline, progress.created)
         return HandedOff(replace(carried, failing=failure.reason))
@@ -96,32 +100,68 @@ def created_by(request: Request, runtime: Runtime) -> str | None:
     try:
         api = runtime.incidents()
         spec = Keys(runtime.kms().describe).resolve(parse_spec(request.properties, api.home))
-        return lifecycle.created_with(api, spec, request.identity.request_id)
+        marks = ownership.manager_tags(owner_of(request))
+        return lifecycle.created_with(api, spec, request.identity.request_id, marks)
     except ProviderError:
         return None
 
 
-def account_set(runtime: Runtime) -> str | None:
-    """The account's replication set (there is at most one); None if none or unreadable."""
+def proven_set(request: Request, runtime: Runtime) -> str | None:
+    """The account's replication set when its manager mark names this request's resource
+    (it made or adopted it); None otherwise, or when it cannot be read. What a continuation
+    that lost its record may name: never a set it cannot prove is its own."""
     try:
-        return runtime.incidents().existing_arn()
+        api = runtime.incidents()
+        arn = api.existing_arn()
+        found = arn and locate(api, arn, request.named_regions, whole=True)
     except ProviderError:
         return None
+    if not found:
+        return None
+    marks = ownership.read_marks(found.live.tags)
+    return found.live.arn if marks.manager == owner_of(request).token else None
+
+
+def owner_of(request: Request) -> Owner:
+    return Owner(request.identity.stack_id, request.identity.logical_id)
+
+
+def stewards(request: Request, runtime: Runtime) -> Stewards:
+    """The resource of ``request``, with what its Update asked and what it undoes (digests of
+    the properties and of the OldResourceProperties: an Update refused to a non-manager is
+    recognised when its rollback comes)."""
+    return Stewards(
+        runtime.incidents(),
+        runtime.records(),
+        owner_of(request),
+        request.identity.request_id,
+        _digest(request.properties),
+        _digest(request.old_properties) if request.request_type == "Update" else "",
+    )
+
+
+def _digest(properties: object) -> str:
+    text = json.dumps(properties, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents()
-    names = lifecycle.Names(request.stack_name, request.identity.logical_id)
-    owner = lifecycle.Stewards(
-        runtime.records(), Owner(request.identity.stack_id, request.identity.logical_id)
-    )
+    names = Names(request.stack_name, request.identity.logical_id)
+    owner = stewards(request, runtime)
+    keys = Keys(lambda region, key: runtime.kms().describe(region, key))  # KMS on first use
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
         lifecycle.delete(
-            api, request.physical_id, budget, names=names, owner=owner, hints=request.named_regions
+            api,
+            keys,
+            request.physical_id,
+            budget,
+            names=names,
+            owner=owner,
+            hints=request.named_regions,
         )
         return request.physical_id
-    keys = Keys(runtime.kms().describe)
     spec = keys.resolve(parse_spec(request.properties, api.home))
     token = request.identity.request_id
     if request.request_type == "Create":
@@ -170,7 +210,7 @@ def _discard(runtime: Runtime, arn: str, budget: Budget | None) -> str:
     try:
         if budget is None:
             raise Handoff
-        lifecycle.discard(api, arn, budget, runtime.records())
+        lifecycle.discard(api, arn, budget)
     except (ProviderError, Handoff) as error:
         problem = error.reason if isinstance(error, ProviderError) else "Lambda time ran out"
         log.error("could not delete the set this update created", extra={"arn": arn})

@@ -8,7 +8,7 @@ Throttling and internal errors are retried by botocore's standard retry mode (bo
 names the operation and what to do.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -40,13 +40,15 @@ class IncidentsApi:
         self._client_for = client_for
         self.home = home
 
-    def create(self, spec: ReplicationSetSpec, client_token: str) -> str:
-        """Create the set (idempotent per token) and return its ARN; SetExists if one exists."""
+    def create(self, spec: ReplicationSetSpec, client_token: str, marks: Mapping[str, str]) -> str:
+        """Create the set (idempotent per token) with the template's tags and ``marks`` (who
+        manages it) and return its ARN; SetExists if one exists."""
         regions = {r.name: {"sseKmsKeyId": service_key(r.kms_key)} for r in spec.regions}
         expected = ("ServiceQuotaExceededException", "ConflictException")
         try:
             with _calling("CreateReplicationSet", expected=expected):
-                kwargs = {"tags": dict(spec.tags)} if spec.tags else {}
+                tags = {**spec.tags, **marks}
+                kwargs = {"tags": tags} if tags else {}
                 client = self._client_for(self.home)
                 return client.create_replication_set(
                     regions=regions,  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import NotInPlace
+from .ownership import template_tags
 from .spec import MAX_REGIONS, ReplicationSetSpec, key_id
 from .state import LiveReplicationSet
 
@@ -78,7 +79,8 @@ def plan(live: LiveReplicationSet, spec: ReplicationSetSpec, home: str) -> list[
     if live.tags is None:
         raise ValueError("plan needs the live set's tags (ListTagsForResource)")
     first = via(set(live.regions), home)
-    actions: list[Action] = list(tag_actions(live.tags, spec.tags, first))
+    # The provider's own marks (who manages the set) are not the template's: left as they are.
+    actions: list[Action] = list(tag_actions(template_tags(live.tags), spec.tags, first))
     if live.deletion_protected and not spec.deletion_protected:
         actions.append(SetDeletionProtection(False, first))
     actions += region_actions(live.region_keys, spec.region_keys, home)

@@ -10,17 +10,24 @@ Two kinds of item:
   nothing; a delivery while the step runs is refused (``InProgress``). Records live
   ``RECORD_SECONDS``: CloudFormation waits at most an hour for an answer, and Lambda keeps an
   asynchronous event for up to six hours, so a late duplicate still finds its record.
-- **One per replication set**, ``owner#ARN``: the line of resources that manage it
-  (``provider.ownership``), written with a version condition so two stacks cannot both win.
+- **Notes of one resource about the set**, ``note#...`` (``provider.stewards``): what an
+  adoption replaced, kept for its rollback; an Update refused to a resource that no longer
+  manages the set, so that its rollback succeeds. They expire as the step records do.
+
+Who manages the set is not kept here but on the set itself (``provider.ownership``): a table is
+one deployment's, in one Region, and losing it must never change who manages the set. Every
+item the provider writes expires (``expiration``, DynamoDB's TTL attribute).
 
 When the table cannot be reached the request is answered FAILED before anything changes
 (``RecordsUnavailable``): acting without a record could repeat an effect, and saying nothing
 would leave CloudFormation waiting an hour.
 """
 
+import json
 import os
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +35,6 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ProviderError
-from .ownership import Line, Owner
 from .settings import SERVICE
 
 if TYPE_CHECKING:
@@ -38,9 +44,7 @@ if TYPE_CHECKING:
 RECORD_SECONDS = 24 * 3600
 #: Every step record's key starts so (Powertools' key_prefix): ``request#<md5 of the step>``.
 KEY_PREFIX = "request"
-OWNER_PREFIX = "owner#"
-#: Tries of a conditional write that lost a race to another request before giving up.
-OWNER_WRITE_TRIES = 3
+NOTE_PREFIX = "note#"
 
 log = Logger(service=SERVICE, child=True)
 Result = dict[str, Any]
@@ -160,69 +164,41 @@ class Records:
         except Exception as error:
             raise self._unavailable(error) from error
 
-    # -- who manages a set -----------------------------------------------------------------
+    # -- what an adoption replaced, what a refusal refused ------------------------------------
 
-    def change_line(self, arn: str, change: Callable[[Line | None], Line]) -> Line:
-        """Write ``change(line)`` for ``arn``, unless another request wrote in between: then
-        read again and retry. An empty line removes the item."""
-        for _ in range(OWNER_WRITE_TRIES):
-            line, version = self._read_line(arn)
-            new = change(line)
-            if new == line or (not new and line is None):
-                return new
-            if self._write_line(arn, new, version):
-                return new
-        raise RecordsUnavailable(
-            f"the owner record of {arn} in table {self.table} kept changing under this "
-            "request; retry the stack operation"
-        )
+    def keep(self, key: str, data: Mapping[str, Any]) -> None:
+        """Store ``data`` under ``key`` for ``RECORD_SECONDS`` (DynamoDB's TTL removes it)."""
+        item = {
+            "id": {"S": f"{NOTE_PREFIX}{key}"},
+            "data": {"S": json.dumps(data, sort_keys=True, separators=(",", ":"))},
+            "expiration": {"N": str(int(time.time()) + RECORD_SECONDS)},
+        }
+        try:
+            self.client.put_item(TableName=self.table, Item=item)
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
 
-    def _read_line(self, arn: str) -> tuple[Line | None, int]:
+    def recall(self, key: str) -> dict[str, Any] | None:
+        """What ``keep`` stored under ``key``, unless it expired (TTL removes items late)."""
         try:
             item = self.client.get_item(
-                TableName=self.table, Key={"id": {"S": OWNER_PREFIX + arn}}, ConsistentRead=True
+                TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}}, ConsistentRead=True
             ).get("Item")
         except (ClientError, BotoCoreError) as error:
             raise self._unavailable(error) from error
-        if not item:
-            return None, 0
-        owners = tuple(
-            Owner(entry["M"]["stack_id"]["S"], entry["M"]["logical_id"]["S"])
-            for entry in item.get("owners", {}).get("L", [])
-        )
-        return owners, int(item.get("version", {}).get("N", "0"))
-
-    def _write_line(self, arn: str, line: Line, version: int) -> bool:
-        key = {"id": {"S": OWNER_PREFIX + arn}}
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(id)"}
-            if version == 0
-            else {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(version)}},
-            }
-        )
+        if not item or int(item.get("expiration", {}).get("N", "0")) <= time.time():
+            return None
         try:
-            if not line:
-                self.client.delete_item(TableName=self.table, Key=key, **condition)
-            else:
-                owners: list[Any] = [
-                    {"M": {"stack_id": {"S": o.stack_id}, "logical_id": {"S": o.logical_id}}}
-                    for o in line
-                ]
-                item: dict[str, Any] = {
-                    **key,
-                    "owners": {"L": owners},
-                    "version": {"N": str(version + 1)},
-                }
-                self.client.put_item(TableName=self.table, Item=item, **condition)
-        except ClientError as error:
-            if error.response["Error"].get("Code") == "ConditionalCheckFailedException":
-                return False
+            data = json.loads(item["data"]["S"])
+        except (KeyError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def drop(self, key: str) -> None:
+        try:
+            self.client.delete_item(TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}})
+        except (ClientError, BotoCoreError) as error:
             raise self._unavailable(error) from error
-        except BotoCoreError as error:
-            raise self._unavailable(error) from error
-        return True
 
     def _unavailable(self, error: Exception, *, unchanged: bool = False) -> RecordsUnavailable:
         """The failure to answer with; ``unchanged``: the request had not started (its first

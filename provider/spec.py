@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidProperties
+from .ownership import RESERVED_PREFIX, RESERVED_TAGS
 
 MAX_REGIONS = 3
-MAX_TAGS = 50
+#: Incident Manager allows 50 tags on the set; the provider keeps some for who manages it
+#: (``provider.ownership``), so a template gives at most the rest.
+MAX_TAGS = 50 - RESERVED_TAGS
 DEFAULT_KEY = "DefaultKey"  # what a template may write for the AWS owned key
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 # The service model's patterns as written: "+-/" is a range, so "," is allowed too.
@@ -268,7 +271,11 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
         problems.add("Tags", f"expected a list of Key/Value pairs, got {_kind(value)}")
         return {}
     if len(value) > MAX_TAGS:
-        problems.add("Tags", f"at most {MAX_TAGS} tags, got {len(value)}")
+        problems.add(
+            "Tags",
+            f"at most {MAX_TAGS} tags, got {len(value)} (Incident Manager allows 50; the "
+            f"provider keeps {RESERVED_TAGS} for who manages the set)",
+        )
     tags: dict[str, str] = {}
     for index, item in enumerate(value[: MAX_TAGS + EXAMINED]):
         path = f"Tags[{index}]"
@@ -283,6 +290,13 @@ def _tags(value: object, problems: _Problems) -> dict[str, str]:
                 f"{path}.Key",
                 f"expected 1 to 128 characters of {TAG_CHARACTERS} "
                 f"not starting with aws: (reserved), got {_shown(key)}",
+            )
+            continue
+        if key.startswith(RESERVED_PREFIX):
+            problems.add(
+                f"{path}.Key",
+                f"keys starting with {RESERVED_PREFIX} are the provider's own (who manages the "
+                f"set), got {_shown(key)}",
             )
             continue
         if (

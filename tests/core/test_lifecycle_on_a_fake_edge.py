@@ -9,17 +9,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from provider import lifecycle
+from provider.converge import Names
 from provider.incidents import IncidentsApi, NotFound
 from provider.keys import KeyFacts, Keys
-from provider.ownership import Owner
+from provider.ownership import Owner, manager_tags
 from provider.plan import Action, AddRegion, RemoveRegion
 from provider.spec import RegionSpec, ReplicationSetSpec
 from provider.state import LiveRegion, LiveReplicationSet
+from provider.stewards import Stewards
 from provider.waiter import Budget
 
 HOME, WEST = "us-east-1", "us-west-2"
 ARN = "arn:aws:ssm-incidents::111122223333:replication-set/fake"
-NAMES = lifecycle.Names("stack", "ReplicationSet")
+NAMES = Names("stack", "ReplicationSet")
+#: The resource the fake set's manager mark names: the one every test here updates as.
+OWNER = Owner("stack-id", "ReplicationSet")
 
 
 @dataclass
@@ -49,7 +53,7 @@ class FakeIncidents:
         if live is None:
             raise NotFound(arn)
         self.calls.append(("ListTagsForResource", region))
-        return replace(live, tags={})
+        return replace(live, tags=manager_tags(OWNER))
 
     def apply(self, arn: str, action: Action) -> None:
         assert self._seen_from(action.via), f"{action} called through {action.via}, not in the set"
@@ -83,7 +87,7 @@ def update(fake: FakeIncidents, wanted: dict[str, str | None], hints: tuple[str,
         token="t",
         budget=budget(),
         names=NAMES,
-        owner=lifecycle.Stewards(MemoryOwners(), Owner("stack-id", "ReplicationSet")),
+        owner=Stewards(cast(IncidentsApi, fake), MemoryNotes(), OWNER),
         hints=hints,
     )
 
@@ -120,16 +124,17 @@ def test_every_call_of_a_wholesale_move_goes_through_a_region_of_the_set() -> No
     assert len(made) == 5  # three removals, two additions; FakeIncidents.apply checks each Region
 
 
-class MemoryOwners:
-    """The owner records, in memory (provider.records keeps them in DynamoDB)."""
+class MemoryNotes:
+    """A resource's notes, in memory (provider.records keeps them in DynamoDB)."""
 
     def __init__(self) -> None:
-        self.lines: dict[str, tuple[Owner, ...]] = {}
+        self.notes: dict[str, dict[str, Any]] = {}
 
-    def change_line(self, arn: str, change: Any) -> tuple[Owner, ...]:
-        new: tuple[Owner, ...] = change(self.lines.get(arn))
-        if new:
-            self.lines[arn] = new
-        else:
-            self.lines.pop(arn, None)
-        return new
+    def keep(self, key: str, data: Any) -> None:
+        self.notes[key] = dict(data)
+
+    def recall(self, key: str) -> dict[str, Any] | None:
+        return self.notes.get(key)
+
+    def drop(self, key: str) -> None:
+        self.notes.pop(key, None)

@@ -18,6 +18,7 @@ from crhelper import resource_helper
 
 from emulator import control
 from local_cloudformation.protocol import (
+    STACK_ID,
     FakeClock,
     FakeContext,
     InvocationTimedOut,
@@ -30,6 +31,8 @@ from local_cloudformation.tls import TlsFiles, make_tls_files
 from provider.app import Handler, log_formatter, make_handler
 from provider.incidents import IncidentsApi
 from provider.kms import KmsApi
+from provider.ownership import LINE, MANAGER, Owner
+from provider.records import Records
 from provider.runtime import Runtime
 from provider.settings import SERVICE, settings
 
@@ -204,26 +207,55 @@ def stack(
     clock = FakeClock(on_sleep=control.advance_clock)
     # crhelper's timer runs on Lambda's clock: it answers FAILED half a second before the end.
     monkeypatch.setattr(resource_helper, "threading", SimpleNamespace(Timer=clock.timer))
-    config = Config(retries={"mode": "standard", "total_max_attempts": 5})
-    call_seconds: dict[str, float] = {}
-
-    def incidents_client(region: str) -> Any:
-        client = boto3.client("ssm-incidents", region_name=region, config=config)
-        client.meta.events.register("before-call.ssm-incidents", running.slow_call)
-        return client
-
-    incidents = IncidentsApi(cache(incidents_client), HOME)
-    kms = KmsApi(cache(lambda region: boto3.client("kms", region_name=region, config=config)))
-    runtime = Runtime(
-        incidents=lambda: incidents, kms=lambda: kms, clock=clock.time, sleep=clock.sleep
-    )
-    running = Stack(endpoint, clock, runtime, call_seconds=call_seconds)
+    running = deployment(endpoint, clock, HOME)
     endpoint.deliveries.clear()
     endpoint.failures.clear()
     endpoint.attempts = 0
     control.reset_call_counts()
     yield running
     settings.cache_clear()
+
+
+def deployment(
+    endpoint: ResponseEndpoint, clock: FakeClock, home: str, table: str | None = None
+) -> Stack:
+    """A provider deployment in ``home`` (its function's Region) on Lambda's ``clock``; its
+    records in ``table`` (a table of its own in ``home``), or the environment's."""
+    config = Config(retries={"mode": "standard", "total_max_attempts": 5})
+
+    def incidents_client(region: str) -> Any:
+        client = boto3.client("ssm-incidents", region_name=region, config=config)
+        client.meta.events.register("before-call.ssm-incidents", running.slow_call)
+        return client
+
+    incidents = IncidentsApi(cache(incidents_client), home)
+    kms = KmsApi(cache(lambda region: boto3.client("kms", region_name=region, config=config)))
+    runtime = Runtime(
+        incidents=lambda: incidents, kms=lambda: kms, clock=clock.time, sleep=clock.sleep
+    )
+    if table is not None:
+        records = Records(table, boto3.client("dynamodb", region_name=home, config=config))
+        runtime.records = lambda: records
+    running = Stack(endpoint, clock, runtime)
+    return running
+
+
+#: Another provider deployment: another Region, another provider stack (own function, own
+#: records table), one account and so one replication set.
+MakeDeployment = Callable[[str], Stack]
+
+
+@pytest.fixture
+def another_deployment(stack: Stack) -> MakeDeployment:
+    """Deploy the provider again in a Region (with its own records table), beside ``stack``'s:
+    CloudFormation's endpoint and Lambda's clock are the same."""
+
+    def make(region: str) -> Stack:
+        client = boto3.client("dynamodb", region_name=region)
+        table = create_records_table(client, f"IncidentReplicationSetProvider-{region}-Records")
+        return deployment(stack.endpoint, stack.clock, region, table)
+
+    return make
 
 
 @pytest.fixture
@@ -243,6 +275,20 @@ def success(event_or_response: dict[str, Any], physical_id: str) -> dict[str, An
         "NoEcho": False,
         "Data": {"Arn": physical_id},
     }
+
+
+def marked(
+    tags: dict[str, str],
+    stack_id: str = STACK_ID,
+    logical_id: str = "ReplicationSet",
+    line: tuple[tuple[str, str], ...] = (),
+) -> dict[str, str]:
+    """The tags a user sees on the set: the template's, with the provider's mark of the resource
+    that manages it and, after adoptions, the line of resources it goes back to."""
+    marks = {**tags, MANAGER: Owner(stack_id, logical_id).label}
+    if line:
+        marks[LINE] = " ".join(Owner(*resource).token for resource in line)
+    return marks
 
 
 Props = dict[str, Any]

@@ -6,7 +6,8 @@ import boto3
 import pytest
 
 from emulator import control
-from tests.provider.conftest import MakeKey, Stack, success
+from local_cloudformation.protocol import STACK_ID
+from tests.provider.conftest import MakeKey, Stack, marked, success
 
 #: No Region is removed here: one reading of the assumed 24-hour rule is enough.
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
@@ -43,16 +44,19 @@ def test_create_answers_success_with_the_arn_as_physical_id_and_attribute(stack:
         "us-east-1": "DefaultKey",
         "us-west-2": "DefaultKey",
     }
-    assert found["tags"] == {"team": "sre"}
+    assert found["tags"] == marked({"team": "sre"})
     assert found["deletionProtected"] is False
 
 
 def test_create_uses_the_request_id_as_client_token(stack: Stack) -> None:
     event = stack.event("Create", ONE_REGION)
     arn = stack.send(event)["PhysicalResourceId"]
-    # The same token and request are idempotent at the service: the same ARN comes back.
+    # The same token and request (the set's manager mark among its tags) are idempotent at
+    # the service: the same ARN comes back.
     again = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
-        regions={"us-east-1": {"sseKmsKeyId": "DefaultKey"}}, clientToken=event["RequestId"]
+        regions={"us-east-1": {"sseKmsKeyId": "DefaultKey"}},
+        clientToken=event["RequestId"],
+        tags=marked({}),
     )
     assert again["arn"] == arn
 
@@ -122,7 +126,9 @@ def test_adopt_existing_takes_over_and_reconciles_the_set(stack: Stack) -> None:
     assert response == success(event, existing)
     found = replication_set(existing)
     assert sorted(found["regionMap"]) == ["eu-west-1", "us-east-1"]
-    assert found["tags"] == {"owner": "platform"}
+    assert found["tags"] == marked(
+        {"owner": "platform"}, logical_id="Adopter", line=((STACK_ID, "ReplicationSet"),)
+    )
 
 
 def test_create_waits_until_active(stack: Stack) -> None:

@@ -51,8 +51,14 @@ def test_delete_of_a_set_deleted_by_someone_else_after_the_providers_read_succee
 ) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     outside = boto3.client("ssm-incidents", region_name="us-east-1")
-    # between the provider's read and its DeleteReplicationSet, the set is deleted outside
-    control.after_call("GetReplicationSet", lambda: outside.delete_replication_set(arn=arn))
+    # between the provider's last read (its claim's, provider.stewards) and its
+    # DeleteReplicationSet, the set is deleted outside
+    control.after_call(
+        "TagResource",
+        lambda: control.after_call(
+            "ListTagsForResource", lambda: outside.delete_replication_set(arn=arn)
+        ),
+    )
     response = stack.delete(arn)
     assert (response["Status"], response["Reason"]) == ("SUCCESS", "")
     assert all_sets() == []

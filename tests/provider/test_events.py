@@ -11,7 +11,7 @@ import pytest
 from emulator import control
 from provider.request import parse_request
 from provider.response_url import allowed
-from tests.provider.conftest import Stack, success
+from tests.provider.conftest import Stack, marked, success
 from tests.provider.test_create import all_sets, replication_set
 
 EVENTS = Path(__file__).parents[2] / "events"
@@ -56,7 +56,7 @@ def test_create_event(stack: Stack) -> None:
     response = stack.send(event)
     arn = all_sets()[0]
     assert response == success(event, arn)
-    assert replication_set(arn)["tags"] == {"team": "sre"}
+    assert replication_set(arn)["tags"] == marked({"team": "sre"}, event["StackId"])
 
 
 def test_create_bad_properties_event(stack: Stack) -> None:
@@ -84,7 +84,7 @@ def test_update_events(stack: Stack, name: str, regions: list[str], tags: dict[s
     assert (response["Status"], response["PhysicalResourceId"]) == ("SUCCESS", arn)
     found = replication_set(arn)
     assert sorted(found["regionMap"]) == regions
-    assert found["tags"] == tags
+    assert found["tags"] == marked(tags, stored["StackId"])
 
 
 def test_delete_event(stack: Stack) -> None:

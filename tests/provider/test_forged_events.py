@@ -294,21 +294,23 @@ def test_an_adoption_that_records_itself_after_the_managers_whole_delete_is_refu
     deleted: list[dict[str, Any]] = []
 
     def managers_delete_runs_now(params: dict[str, Any], **_: Any) -> None:
-        # The adopter has read the set (ACTIVE, nothing to change) and now reads its line;
-        # in between, the manager's stack is deleted (the whole Delete: mark, delete, forget).
-        if not deleted and params.get("Key", {}).get("id", {}).get("S") == f"owner#{arn}":
+        # The adopter has read the set (ACTIVE, nothing to change) and now claims it; just
+        # before, the manager's stack is deleted (the whole Delete: claim, delete, wait).
+        if not deleted and params["resourceArn"] == arn:
             deleted.append({})
             deleted[0] = manager.delete(arn)
 
-    client = stack.runtime.records().client
-    client.meta.events.register("provide-client-params.dynamodb.GetItem", managers_delete_runs_now)
+    client = stack.runtime.incidents()._client_for("us-east-1")
+    event = "provide-client-params.ssm-incidents.TagResource"
+    client.meta.events.register(event, managers_delete_runs_now)
     adopted = stack.create(adopt, stack_id=other_stack)
-    client.meta.events.unregister(
-        "provide-client-params.dynamodb.GetItem", managers_delete_runs_now
-    )
+    client.meta.events.unregister(event, managers_delete_runs_now)
     assert deleted[0]["Status"] == "SUCCESS" and all_sets() == []
     assert adopted["Status"] == "FAILED"
-    assert f"Replication set {arn} was deleted while it was being adopted" in adopted["Reason"]
+    assert adopted["Reason"] == (
+        f"Replication set {arn} was deleted while this request was changing who manages it; "
+        "retry the stack operation (a Create then makes a new set)"
+    )
 
 
 def test_a_continuation_of_another_event_for_the_same_request_changes_nothing(

@@ -11,6 +11,7 @@ from crhelper import resource_helper
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
+from provider.ownership import LINE, MANAGER
 from provider.settings import settings
 from tests.provider.conftest import Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets
@@ -24,9 +25,9 @@ OTHER_STACK = STACK_ID.replace("stack/incidents/", "stack/other/")
 
 
 def forget_owner_record(arn: str) -> None:
-    """As for a set made before this version (or a lost/replaced table)."""
-    boto3.client("dynamodb", region_name="us-east-1").delete_item(
-        TableName=settings().idempotency_table, Key={"id": {"S": f"owner#{arn}"}}
+    """As for a set made by hand or before this version: no manager mark on it."""
+    boto3.client("ssm-incidents", region_name="us-east-1").untag_resource(
+        resourceArn=arn, tagKeys=[MANAGER, LINE]
     )
 
 
@@ -251,11 +252,14 @@ def test_an_adoption_during_the_managers_delete_is_refused(stack: Stack) -> None
     client.meta.events.unregister(
         "before-call.ssm-incidents.DeleteReplicationSet", other_stack_adopts_now
     )
-    assert adopted[0]["Status"] == "FAILED"
-    assert (
-        f"Replication set {arn} is being deleted by resource ReplicationSet"
-        in (adopted[0]["Reason"])
+    # The manager's claim was on the set all along its Delete: the adoption never went on.
+    assert (adopted[0]["Status"], adopted[0]["Reason"]) == (
+        "FAILED",
+        f"Another request is changing who manages replication set {arn} (its tags "
+        "IncidentReplicationSetProvider:claim:*); nothing was changed. Retry the stack "
+        "operation in a minute.",
     )
+    assert not adopted[0]["PhysicalResourceId"].startswith("arn:")  # no set for its rollback
     assert gone["Status"] == "SUCCESS" and all_sets() == []
 
 

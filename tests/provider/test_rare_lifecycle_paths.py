@@ -171,7 +171,10 @@ def test_an_adoption_whose_set_is_deleted_meanwhile_fails_clearly(stack: Stack) 
     control.after_call("ListReplicationSets", lambda: delete_outside(arn))
     answer = stack.create(ADOPT, logical_id="ReplicationSet")
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == (f"replication set {arn} disappeared while being adopted")
+    assert answer["Reason"] == (
+        f"Replication set {arn} was deleted while it was being adopted; retry the stack "
+        "operation to create a new one"
+    )
 
 
 def test_an_update_continues_with_the_set_it_recreated_in_its_next_invocation(

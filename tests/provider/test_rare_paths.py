@@ -16,8 +16,9 @@ from botocore.exceptions import EndpointConnectionError
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
+from provider.ownership import CLAIM
 from provider.settings import settings
-from tests.provider.conftest import HOME, MakeKey, Stack, success
+from tests.provider.conftest import HOME, MakeKey, Stack, marked, success
 from tests.provider.test_create import ONE_REGION, all_sets, replication_set
 from tests.provider.test_forged_events import handed_off, nothing_happened
 from tests.provider.test_records import items
@@ -62,29 +63,6 @@ def failing(
         client.meta.events.unregister(f"before-call.{service}.{operation}", answer)
 
 
-def owner_item(body: bytes) -> bool:
-    return b'"owner#' in body
-
-
-def owners(arn: str) -> list[tuple[str, str]]:
-    found = items()[f"owner#{arn}"]["owners"]["L"]
-    return [(o["M"]["stack_id"]["S"], o["M"]["logical_id"]["S"]) for o in found]
-
-
-def write_owners(arn: str, line: list[tuple[str, str]], version: int) -> None:
-    """Another request's owner record write, landing first."""
-    boto3.client("dynamodb", region_name=HOME).put_item(
-        TableName=settings().idempotency_table,
-        Item={
-            "id": {"S": f"owner#{arn}"},
-            "owners": {
-                "L": [{"M": {"stack_id": {"S": s}, "logical_id": {"S": r}}} for s, r in line]
-            },
-            "version": {"N": str(version)},
-        },
-    )
-
-
 def delete_outside(arn: str) -> None:
     with control.uncounted():
         client = boto3.client("ssm-incidents", region_name=HOME)
@@ -107,7 +85,7 @@ def test_an_update_whose_set_is_deleted_between_its_two_reads_creates_it_anew(
     answer = stack.send(event)
     [made] = all_sets()
     assert made != arn and answer == success(event, made)
-    assert replication_set(made)["tags"] == {"team": "sre"}
+    assert replication_set(made)["tags"] == marked({"team": "sre"})
 
 
 # -- KMS ----------------------------------------------------------------------------------------
@@ -244,98 +222,84 @@ def test_a_continuation_whose_record_expired_changes_nothing(stack: Stack) -> No
     nothing_happened(stack, continuation)
 
 
-def test_an_adoption_that_loses_the_owner_record_to_another_reads_it_again_and_goes_last(
+def test_an_adoption_that_another_overtakes_before_its_claim_goes_after_it(
     stack: Stack,
 ) -> None:
+    """The marks are read again under the claim: an adoption that landed meanwhile is kept in
+    the line, not overwritten."""
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
-    first = (STACK_ID, "ReplicationSet")
-    third = (STACK_ID.replace("stack/incidents/", "stack/third/"), "ReplicationSet")
-    landed: list[int] = []
+    third = STACK_ID.replace("stack/incidents/", "stack/third/")
+    third_stack = Stack(stack.endpoint, stack.clock, stack.runtime)  # its own invocation
+    landed: list[dict[str, Any]] = []
+    started: list[bool] = []
 
     def another_adoption_lands_first(params: dict[str, Any], **_: Any) -> None:
-        if owner_item(params["body"]) and not landed:
-            landed.append(1)
-            write_owners(arn, [first, third], version=2)
+        if not started and any(k.startswith(CLAIM) for k in params.get("tags", {})):
+            started.append(True)  # the third stack's own claim comes through here too
+            landed.append(third_stack.create(ADOPT, stack_id=third))
 
-    client = stack.runtime.records().client
-    client.meta.events.register("before-call.dynamodb.PutItem", another_adoption_lands_first)
+    client = stack.runtime.incidents()._client_for(HOME)
+    client.meta.events.register(
+        "provide-client-params.ssm-incidents.TagResource", another_adoption_lands_first
+    )
     event = stack.event("Create", ADOPT, stack_id=OTHER_STACK)
     assert stack.send(event) == success(event, arn)
-    assert landed and owners(arn) == [first, third, (OTHER_STACK, "ReplicationSet")]
+    assert landed[0]["Status"] == "SUCCESS"
+    line = ((STACK_ID, "ReplicationSet"), (third, "ReplicationSet"))
+    assert replication_set(arn)["tags"] == marked({}, OTHER_STACK, line=line)
 
 
-def test_an_owner_record_that_keeps_changing_fails_the_request_asking_for_a_retry(
+def test_a_claim_that_keeps_meeting_another_fails_asking_for_a_retry_and_changes_nothing(
     stack: Stack,
 ) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
-    first = (STACK_ID, "ReplicationSet")
-    versions = iter(range(2, 10))
-
-    def another_request_lands_first(params: dict[str, Any], **_: Any) -> None:
-        if owner_item(params["body"]):
-            write_owners(arn, [first], version=next(versions))
-
-    client = stack.runtime.records().client
-    client.meta.events.register("before-call.dynamodb.PutItem", another_request_lands_first)
+    outside = boto3.client("ssm-incidents", region_name=HOME)
+    # Another provider's claim, renewed on and on (it expires in an hour each time)
+    busy = {f"{CLAIM}zzzzzzzzzzzzzzzz": str(int(stack.clock.now) + 3600)}
+    outside.tag_resource(resourceArn=arn, tags=busy)
+    control.reset_call_counts()
     answer = stack.create(ADOPT, stack_id=OTHER_STACK)
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == (
-        f"the owner record of {arn} in table {settings().idempotency_table} kept changing "
-        "under this request; retry the stack operation"
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"Another request is changing who manages replication set {arn} (its tags "
+        f"{CLAIM}*); nothing was changed. Retry the stack operation in a minute.",
     )
-    assert next(versions) == 5  # three tries, each lost
     assert answer["PhysicalResourceId"] != arn  # this stack's rollback leaves the set alone
-    assert owners(arn) == [first]
+    # the refused CreateReplicationSet (a set exists), then four tries at a claim, each
+    # taking its claim away again
+    assert control.mutating_calls() == {
+        "CreateReplicationSet": 1,
+        "TagResource": 4,
+        "UntagResource": 4,
+    }
+    assert replication_set(arn)["tags"] == {**marked({}), **busy}
 
 
-@pytest.mark.parametrize("code", ["AccessDeniedException", UNREACHABLE])
-def test_a_delete_that_cannot_read_the_owner_record_fails_and_keeps_the_set(
-    stack: Stack, code: str
-) -> None:
+def test_a_delete_that_may_not_claim_the_set_fails_and_keeps_it(stack: Stack) -> None:
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     control.reset_call_counts()
-    with failing(stack.runtime.records().client, "GetItem", code):
-        answer = stack.delete(arn)
+    control.inject_fault("TagResource", "AccessDeniedException")
+    answer = stack.delete(arn)
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
-    assert answer["Reason"].startswith(
-        f"The provider could not use its records table {settings().idempotency_table} ("
+    assert answer["Reason"] == (
+        "TagResource failed with AccessDeniedException: Injected AccessDeniedException for "
+        "TagResource (grant ssm-incidents:TagResource to the provider's execution role)"
     )
-    assert all_sets() == [arn] and control.mutating_calls() == {}
-    assert stack.delete(arn)["Status"] == "SUCCESS"  # CloudFormation's retry, table back
+    assert all_sets() == [arn] and replication_set(arn)["tags"] == marked({})
+    assert stack.delete(arn)["Status"] == "SUCCESS"  # CloudFormation's retry, role fixed
     assert all_sets() == []
 
 
-@pytest.mark.parametrize("code", ["AccessDeniedException", UNREACHABLE])
-def test_a_create_whose_owner_record_cannot_be_written_fails_with_the_sets_arn(
-    stack: Stack, code: str
-) -> None:
-    with failing(stack.runtime.records().client, "PutItem", code, when=owner_item) as answered:
-        answer = stack.create(ONE_REGION)
-    [made] = all_sets()
-    assert answered == ["PutItem"]
-    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", made)
-    assert answer["Reason"].startswith(
-        f"The provider could not use its records table {settings().idempotency_table} ("
-    )
-    assert "nothing was changed" not in answer["Reason"]  # the set was made
-    rollback = stack.delete(made)  # CloudFormation's rollback, table back
-    assert rollback["Status"] == "SUCCESS" and all_sets() == []
-
-
-def test_a_delete_refused_for_a_set_nobody_recorded_leaves_no_owner_record(
+def test_a_refused_delete_leaves_no_claim_and_another_stack_may_adopt_at_once(
     stack: Stack,
 ) -> None:
-    """A set made before owner records (or whose record was lost) is marked as being deleted
-    while its Delete runs; a refused Delete takes the mark away, so another stack may still
-    adopt it."""
+    """No mark outlives its operation: the Delete refused for deletion protection takes its
+    claim away, so an adoption right after is not kept waiting."""
     protected = {**ONE_REGION, "DeletionProtected": "true"}
     arn = stack.create(protected)["PhysicalResourceId"]
-    boto3.client("dynamodb", region_name=HOME).delete_item(
-        TableName=settings().idempotency_table, Key={"id": {"S": f"owner#{arn}"}}
-    )
     refused = stack.delete(arn)
     assert refused["Status"] == "FAILED" and "deletion protection on" in refused["Reason"]
-    assert f"owner#{arn}" not in items()
+    assert replication_set(arn)["tags"] == marked({})
     event = stack.event("Create", {**protected, "AdoptExisting": "true"}, stack_id=OTHER_STACK)
     assert stack.send(event) == success(event, arn)
 
@@ -355,7 +319,7 @@ def test_calls_that_use_up_lambdas_time_hand_off_before_the_next_call(stack: Sta
     # two 20 s calls left 20 s: the third is made in a new invocation
     assert stack.handoffs_left == [20] and stack.invocations == 3
     found = replication_set(arn)
-    assert (found["tags"], found["deletionProtected"]) == ({"new": "2"}, True)
+    assert (found["tags"], found["deletionProtected"]) == (marked({"new": "2"}), True)
 
 
 # -- a rollback of odd properties ----------------------------------------------------------------

@@ -9,8 +9,9 @@ import pytest
 from emulator import control
 from local_cloudformation.provider_stack import TABLE_VARIABLE
 from provider.settings import settings
-from tests.provider.conftest import Stack, success
-from tests.provider.test_create import ONE_REGION, all_sets
+from tests.provider.conftest import Stack, marked, success
+from tests.provider.test_create import ONE_REGION, all_sets, replication_set
+from tests.provider.test_one_effect import OTHER_STACK
 
 #: Region removals play no part here: one reading of the assumed 24-hour rule is enough.
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
@@ -22,22 +23,35 @@ def items() -> dict[str, dict[str, Any]]:
     return {str(item["id"]["S"]): item for item in found}
 
 
-def test_a_create_leaves_its_answer_and_the_sets_manager_in_the_table(stack: Stack) -> None:
+def test_a_create_leaves_its_answer_in_the_table_and_its_manager_on_the_set(
+    stack: Stack,
+) -> None:
     event = stack.event("Create", ONE_REGION)
     response = stack.send(event)
     arn = response["PhysicalResourceId"]
-    records = items()
-    [step] = [item for key, item in records.items() if key.startswith("request#")]
+    [(key, step)] = items().items()  # nothing but the step's record
+    assert key.startswith("request#")
     assert step["status"] == {"S": "COMPLETED"}
     assert json.loads(step["data"]["S"]) == {"answer": success(event, arn)}
     assert "expiration" in step  # DynamoDB's TTL attribute (template.yaml)
-    owner = records[f"owner#{arn}"]
-    assert owner["owners"] == {
-        "L": [{"M": {"stack_id": {"S": event["StackId"]}, "logical_id": {"S": "ReplicationSet"}}}]
-    }
-    stack.delete(arn)
-    gone = items()[f"owner#{arn}"]["owners"]  # the set is gone, and its record says so
-    assert gone == {"L": [{"M": {"stack_id": {"S": ""}, "logical_id": {"S": "(deleted)"}}}]}
+    assert replication_set(arn)["tags"] == marked({})  # who manages it: on the set
+
+
+def test_after_a_whole_lifecycle_every_item_in_the_table_expires(stack: Stack) -> None:
+    """Creation, an adoption by another stack, an update refused to the first and its
+    rollback, the adoption's rollback, the delete: the table keeps only what expires."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    adopt = {**ONE_REGION, "AdoptExisting": "true", "DeletionProtected": "true"}
+    assert stack.create(adopt, stack_id=OTHER_STACK)["Status"] == "SUCCESS"
+    wanted = {**ONE_REGION, "Tags": [{"Key": "team", "Value": "a"}]}
+    assert stack.update(arn, wanted, ONE_REGION)["Status"] == "FAILED"
+    assert stack.update(arn, ONE_REGION, wanted)["Status"] == "SUCCESS"  # its rollback
+    back = stack.send(stack.event("Delete", adopt, physical_id=arn, stack_id=OTHER_STACK))
+    assert back["Status"] == "SUCCESS"
+    assert stack.delete(arn)["Status"] == "SUCCESS" and all_sets() == []
+    kept = items()
+    assert kept and all("expiration" in item for item in kept.values()), kept
+    assert {key.split("#")[0] for key in kept} == {"request", "note"}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 
 from emulator import control
 from provider.settings import settings
-from tests.provider.conftest import Stack
+from tests.provider.conftest import Stack, marked
 from tests.provider.test_create import ONE_REGION, all_sets
 
 #: No Region is removed here: one reading of the assumed 24-hour rule is enough.
@@ -81,7 +81,7 @@ def test_update_waits_for_a_set_still_updating(stack: Stack) -> None:
     assert (found["status"], sorted(found["regionMap"]), found["tags"]) == (
         "ACTIVE",
         ["us-east-1", "us-east-2"],
-        {"a": "b"},
+        marked({"a": "b"}),
     )
     assert sum(stack.clock.slept) >= 30  # it waited out the change in progress, not a Conflict
     assert control.mutating_calls() == {"TagResource": 1}  # the region was already on its way

@@ -9,6 +9,7 @@ import pytest
 from emulator import control
 from local_cloudformation.engine import Stack
 from local_cloudformation.template import TemplateError
+from provider.ownership import MANAGER, Owner, template_tags
 from tests.stack.conftest import (
     EXAMPLES,
     example,
@@ -39,7 +40,7 @@ def test_replication_set_example_lifecycle_with_rollback(new_stack: Callable[[st
     assert sorted(region_keys()) == ["us-east-1", "us-west-2"]
     assert region_keys()["us-west-2"] == west
     assert region_keys()["us-east-1"].endswith(stack.resources["IncidentManagerKey"].physical_id)
-    assert found["tags"] == {"team": "sre"}
+    assert found["tags"] == {"team": "sre", MANAGER: Owner(stack.stack_id, "ReplicationSet").label}
     assert stack.outputs == {"ReplicationSetArn": found["arn"]}
 
     three = {
@@ -50,7 +51,7 @@ def test_replication_set_example_lifecycle_with_rollback(new_stack: Callable[[st
     }
     assert stack.update(text, three) == "UPDATE_COMPLETE"
     assert sorted(region_keys()) == ["us-east-1", "us-east-2", "us-west-2"]
-    assert (replication_set() or {})["tags"] == {"team": "ir"}
+    assert template_tags((replication_set() or {})["tags"]) == {"team": "ir"}
 
     before = region_keys()
     assert (
@@ -61,7 +62,7 @@ def test_replication_set_example_lifecycle_with_rollback(new_stack: Callable[[st
         "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"
     ]  # fmt: skip
     assert region_keys() == before
-    assert (replication_set() or {})["tags"] == {"team": "ir"}
+    assert template_tags((replication_set() or {})["tags"]) == {"team": "ir"}
     assert stack.parameters["Team"] == "ir"  # the stack keeps the last good template
 
     assert stack.delete() == "DELETE_COMPLETE"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from provider.ownership import MANAGER, Owner
 from tests.stack import in_process
 
 ROOT = Path(__file__).parents[2]
@@ -61,7 +62,8 @@ def test_a_create_event_runs_in_process_and_prints_the_response_and_the_set() ->
         "Data": {"Arn": found["arn"]},
     }
     assert found["status"] == "ACTIVE"
-    assert found["tags"] == {"team": "sre"}
+    manager = Owner(event["StackId"], "ReplicationSet").label  # who manages it, on the set
+    assert found["tags"] == {"team": "sre", MANAGER: manager}
     assert '"message":"request succeeded"' in done.stderr  # the provider's logs, as Lambda's
 
 

@@ -1,0 +1,178 @@
+"""Adopting the account's set (``AdoptExisting``), and handing it back.
+
+An adoption claims the set, notes what it is about to change (:class:`Replaced`: deletion
+protection, the template's tags, Regions and the manager) in its own deployment's records,
+converges the set to its template and only then records itself as the manager. A refused
+adoption puts back what it changed. The adopter's Delete (the rollback of the adoption, or a
+later Delete of the adopting resource) hands the set back to the manager before it; within the
+note's 24 hours it also puts back what the adoption replaced, so that the set is again what
+that manager's template says.
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from . import ownership
+from .converge import Located, Names, converge, locate
+from .errors import ProviderError, ServiceFailure
+from .incidents import IncidentsApi
+from .keys import Keys
+from .ownership import Marks
+from .settings import SERVICE
+from .spec import RegionSpec, ReplicationSetSpec
+from .state import LiveReplicationSet
+from .stewards import Claim, Stewards
+from .waiter import Budget
+from .waits import wait_active
+
+log = Logger(service=SERVICE, child=True)
+ADOPTION = "adoption"
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The set as an adoption found it: what its rollback puts back."""
+
+    request_id: str
+    manager_label: str
+    deletion_protected: bool
+    tags: dict[str, str]
+    regions: dict[str, str | None]
+
+    @classmethod
+    def of(cls, live: LiveReplicationSet, request_id: str) -> "Replaced":
+        return cls(
+            request_id,
+            ownership.read_marks(live.tags).manager_label,
+            live.deletion_protected,
+            ownership.template_tags(live.tags or {}),
+            dict(live.region_keys),
+        )
+
+    @classmethod
+    def from_note(cls, note: dict[str, Any] | None) -> "Replaced | None":
+        try:
+            return cls(**note) if note else None
+        except TypeError:
+            return None
+
+    def as_spec(self) -> ReplicationSetSpec:
+        regions = tuple(RegionSpec(name, key) for name, key in sorted(self.regions.items()))
+        return ReplicationSetSpec(regions, self.deletion_protected, dict(self.tags))
+
+
+def adopt(
+    api: IncidentsApi,
+    keys: Keys,
+    arn: str,
+    *,
+    spec: ReplicationSetSpec,
+    found: Located,
+    budget: Budget,
+    stewards: Stewards,
+) -> None:
+    """Make the account's set what ``spec`` says and record ``stewards.me`` as its manager,
+    after the one before it; a refused adoption changes nothing (it puts back what it did)."""
+    active = found.live.status == "ACTIVE"  # tags are written only to an ACTIVE set
+    if not active and wait_active(api, arn, found.region, budget) is None:
+        raise ServiceFailure(f"replication set {arn} disappeared while being adopted")
+    with stewards.claimed(arn, found.region, budget) as claim:
+        marks = ownership.read_marks(claim.live.tags)
+        here = Located(claim.live, claim.region)
+        if marks.manager == stewards.me.token:  # an adoption carried on, or made again
+            converge(api, keys, arn, spec, budget, found=here)
+            return
+        note_key = stewards.note_key(ADOPTION, arn)
+        replaced = Replaced.from_note(stewards.notes.recall(note_key))
+        if replaced is None or replaced.request_id != stewards.request_id:
+            replaced = Replaced.of(claim.live, stewards.request_id)
+            stewards.notes.keep(note_key, asdict(replaced))
+        try:
+            converge(api, keys, arn, spec, budget, found=here)
+        except ProviderError as error:
+            error.reason += put_back(api, keys, arn, replaced=replaced, budget=budget, names=None)
+            stewards.notes.drop(note_key)
+            raise
+        stewards.write(claim, arn, ownership.adopted_tags(marks, stewards.me))
+    log.info(
+        "adopted the replication set",
+        extra={"arn": arn, "previous_manager": marks.manager_label or None},
+    )
+
+
+def put_back(
+    api: IncidentsApi,
+    keys: Keys,
+    arn: str,
+    *,
+    replaced: Replaced,
+    budget: Budget,
+    names: Names | None,
+) -> str:
+    """Bring the set back to what the adoption found; the sentence a Reason gets about it."""
+    try:
+        found = locate(api, arn, replaced.regions, whole=True)
+        if found is None:
+            return ""
+        converge(api, keys, arn, replaced.as_spec(), budget, found=found, names=names)
+    except ProviderError as error:
+        return (
+            " The adoption could not put back what it changed: "
+            f"{error.reason} Set it back by hand to deletion protection "
+            f"{'on' if replaced.deletion_protected else 'off'}, Regions "
+            f"{', '.join(sorted(replaced.regions))} and tags {_shown(replaced.tags)}."
+        )
+    return " What the adoption changed was put back."
+
+
+def hand_back(
+    api: IncidentsApi,
+    keys: Keys,
+    arn: str,
+    *,
+    claim: Claim,
+    marks: Marks,
+    budget: Budget,
+    stewards: Stewards,
+    names: Names,
+) -> None:
+    """The manager's Delete, with others in line: the last of them manages the set again, as
+    the adoption found it when this resource's note of it is still there."""
+    note_key = stewards.note_key(ADOPTION, arn)
+    replaced = Replaced.from_note(stewards.notes.recall(note_key))
+    previous = marks.line[-1]
+    label = None
+    before = replaced and ownership.read_marks({ownership.MANAGER: replaced.manager_label})
+    if replaced and before and (before.manager or ownership.UNRECORDED) == previous:
+        try:
+            converge(
+                api,
+                keys,
+                arn,
+                replaced.as_spec(),
+                budget,
+                found=Located(claim.live, claim.region),
+                names=names,
+            )
+        except ProviderError as error:
+            error.reason = (
+                f"Handing replication set {arn} back to the resource that managed it before "
+                f"this one adopted it, the provider could not put back what the adoption "
+                f"changed: {error.reason} This resource still manages the set; delete the "
+                "stack again once the cause is gone."
+            )
+            raise
+        label = replaced.manager_label
+    stewards.write(claim, arn, ownership.handed_back_tags(marks, label))
+    if replaced is not None:
+        stewards.notes.drop(note_key)
+    log.info(
+        "handed the replication set back to the manager before this resource",
+        extra={"arn": arn, "manager": label or previous, "restored": label is not None},
+    )
+
+
+def _shown(tags: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) + "}"

@@ -1,0 +1,148 @@
+"""Changing who manages the set: the marks on the set (``provider.ownership``), written under a
+claim, and the notes one resource keeps about it in its deployment's records.
+
+Tags have no conditional write, so two requests that change the marks at the same moment (two
+adoptions, an adoption and the manager's Delete) must not both win another way: each first tags
+the set with a claim of its own (a key per resource, so neither overwrites the other), then reads
+the tags back; whoever sees another's live claim takes its own away and waits, and tries again.
+Of two requests that both wrote before either read, each sees the other: neither goes on, and
+the jittered wait lets one through next time. A claim expires with the invocation that took it,
+so one left by an invocation Lambda ended (crhelper's timer) blocks nobody after it.
+"""
+
+import random
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+
+from . import ownership
+from .errors import Handoff, ServiceFailure
+from .incidents import IncidentsApi, NotFound
+from .ownership import Owner
+from .plan import TagSet, UntagSet
+from .settings import SERVICE
+from .state import LiveReplicationSet
+from .waiter import Budget
+
+log = Logger(service=SERVICE, child=True)
+
+#: Tries at a claim before the request fails saying another is changing the marks.
+CLAIM_TRIES = 4
+#: Seconds to wait after a lost claim, times the try, plus up to one second of jitter.
+CLAIM_BACKOFF = 2.0
+
+
+class Notes(Protocol):
+    """Where a resource keeps notes that outlive a request (``provider.records.Records``)."""
+
+    def keep(self, key: str, data: Mapping[str, Any]) -> None: ...
+
+    def recall(self, key: str) -> dict[str, Any] | None: ...
+
+    def drop(self, key: str) -> None: ...
+
+
+@dataclass
+class Claim:
+    """A claim held: the set as read right after it, and the Region it was read through."""
+
+    live: LiveReplicationSet
+    region: str
+    released: bool = False
+
+
+@dataclass(frozen=True)
+class Stewards:
+    """The resource this request is for, and how it changes the set's marks and its notes."""
+
+    api: IncidentsApi
+    notes: Notes
+    me: Owner
+    request_id: str = ""
+    #: sha256 of this request's properties, and of its OldResourceProperties (an Update's)
+    asked: str = ""
+    undoing: str = ""
+
+    # -- the claim --------------------------------------------------------------------------
+
+    @contextmanager
+    def claimed(self, arn: str, region: str, budget: Budget) -> Iterator["Claim"]:
+        """Hold a claim on the set while the block changes its marks; the set as read after
+        the claim (tags included) is what the block decides on. The claim goes when the block
+        ends (with the marks it writes) or fails; a hand-off keeps it (the next invocation
+        takes it again, and it expires with this one)."""
+        claim = Claim(self._claim(arn, region, budget), region)
+        try:
+            yield claim
+        except Handoff:
+            raise
+        except BaseException:
+            self._release(arn, region)
+            raise
+        if not claim.released:
+            self._release(arn, region)
+
+    def _claim(self, arn: str, region: str, budget: Budget) -> LiveReplicationSet:
+        others: dict[str, float] = {}
+        for attempt in range(CLAIM_TRIES):
+            expires = min(budget.deadline, budget.clock() + budget.remaining_ms() / 1000)
+            budget.before_call()
+            try:
+                mark = tuple(ownership.claim_tag(self.me, expires).items())
+                self.api.apply(arn, TagSet(mark, region))
+            except ServiceFailure as error:
+                if error.code == "ResourceNotFoundException":
+                    raise ServiceFailure(
+                        f"Replication set {arn} was deleted while this request was changing "
+                        "who manages it; retry the stack operation (a Create then makes a new "
+                        "set)"
+                    ) from error
+                if error.code != "ServiceQuotaExceededException":  # others' claims fill it
+                    raise
+            else:
+                live = self._read(arn, region)
+                others = ownership.read_marks(live.tags).live_claims(budget.clock(), self.me.token)
+                if not others:
+                    return live
+                self._release(arn, region)
+            log.info("another request claims the set: waiting", extra={"claims": sorted(others)})
+            if attempt + 1 < CLAIM_TRIES:
+                budget.sleep(CLAIM_BACKOFF * (attempt + 1) + random.random())
+        raise ServiceFailure(
+            f"Another request is changing who manages replication set {arn} (its tags "
+            f"{ownership.CLAIM}*); nothing was changed. Retry the stack operation in a minute."
+        )
+
+    def _release(self, arn: str, region: str) -> None:
+        """Take the claim away; where that fails, it expires with this invocation anyway."""
+        try:
+            self.api.apply(arn, UntagSet((ownership.claim_key(self.me),), region))
+        except ServiceFailure as error:
+            log.warning(
+                "could not remove the claim; it expires on its own", extra={"error": error.reason}
+            )
+
+    def _read(self, arn: str, region: str) -> LiveReplicationSet:
+        try:
+            return self.api.find(arn, region)
+        except NotFound:
+            raise ServiceFailure(
+                f"replication set {arn} disappeared while the stack was changing it"
+            ) from None
+
+    def write(self, claim: "Claim", arn: str, marks: Mapping[str, str]) -> None:
+        """Write the marks (an empty value removes that key), releasing the claim with them."""
+        values = tuple((k, v) for k, v in marks.items() if v)
+        if values:
+            self.api.apply(arn, TagSet(values, claim.region))
+        gone = tuple(k for k, v in marks.items() if not v)
+        self.api.apply(arn, UntagSet((*gone, ownership.claim_key(self.me)), claim.region))
+        claim.released = True
+
+    # -- notes in this deployment's records --------------------------------------------------
+
+    def note_key(self, kind: str, arn: str) -> str:
+        return f"{kind}#{self.me.token}#{arn}"
