@@ -211,7 +211,15 @@ class Provider(CfnResource):
                 self.progress.created = proven_set(request, self.runtime)
                 if self.progress.created is None:
                     error = RecordsUnavailable(error.reason + FIND_YOUR_SET)
-            failed = fail(request, self.runtime, error, self.progress, None)  # keeps its ARN
+            # A set this request re-created is deleted within this invocation's time.
+            budget = self.budget or continuation.budget(
+                request,
+                None,
+                context.get_remaining_time_in_millis,
+                self.runtime.clock,
+                self.runtime.sleep,
+            )
+            failed = fail(request, self.runtime, error, self.progress, budget)  # keeps its ARN
             self.record = to_record(request.identity, failed)
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:

@@ -7,7 +7,7 @@ every provider deployment, in any Region, reads the same answer.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
@@ -131,6 +131,7 @@ def _adopt(
             f"Replication set {existing} was deleted while it was being adopted; retry the "
             "stack operation to create a new one"
         )
+    found = _inherit(existing, found, budget, owner)
     adopt(api, keys, existing, spec=spec, found=found, budget=budget, stewards=owner)
     return existing
 
@@ -169,6 +170,7 @@ def update(
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
         # new set (discard), which no stack would otherwise own.
         return create(api, keys, spec, token, budget, owner=owner, progress=progress)
+    found = _inherit(physical_id, found, budget, owner)
     marks = ownership.read_marks(found.live.tags)
     if marks.manager is None:
         found, marks = _take_over(api, physical_id, found, budget, owner)
@@ -177,6 +179,28 @@ def update(
         return physical_id  # the set is what this template says, or this undoes a refusal
     converge(api, keys, physical_id, spec, budget, found=found, names=names)
     return physical_id
+
+
+def _inherit(arn: str, found: Located, budget: Budget, owner: Stewards) -> Located:
+    """A set an earlier version managed carries no marks: the line that version kept in this
+    deployment's table moves onto the set, once, so that every deployment reads it from now
+    on and the table keeps nothing that never expires."""
+    if ownership.read_marks(found.live.tags).manager is not None:
+        return found
+    legacy = owner.notes.legacy_line(arn)
+    if legacy is None or found.live.status != "ACTIVE":  # tags only on an ACTIVE set
+        return found
+    marks = ownership.inherited_tags(legacy)
+    if marks:
+        with owner.claimed(arn, found.region, budget) as claim:
+            if ownership.read_marks(claim.live.tags).manager is None:
+                owner.write(claim, arn, marks)
+        found = Located(claim.live, claim.region)
+    owner.notes.forget_legacy(arn)
+    log.info(
+        "moved an earlier version's record of who manages the set onto the set", extra={"arn": arn}
+    )
+    return found
 
 
 def _take_over(
@@ -189,13 +213,9 @@ def _take_over(
     if not active and wait_active(api, arn, found.region, budget) is None:
         raise ServiceFailure(f"replication set {arn} disappeared while it was being changed")
     with owner.claimed(arn, found.region, budget) as claim:
-        tags = ownership.template_tags(claim.live.tags or {})
-        marks = ownership.read_marks(claim.live.tags)
-        if marks.manager is None:
+        if ownership.read_marks(claim.live.tags).manager is None:
             owner.write(claim, arn, ownership.manager_tags(owner.me))
-            marks = ownership.read_marks(ownership.manager_tags(owner.me))
-    live = replace(claim.live, tags={**tags, ownership.MANAGER: marks.manager_label})
-    return Located(live, claim.region), marks
+    return Located(claim.live, claim.region), ownership.read_marks(claim.live.tags)
 
 
 def _refuse(
@@ -253,6 +273,7 @@ def delete(
     found = locate(api, physical_id, hints, whole=True)
     if found is None:
         return
+    found = _inherit(physical_id, found, budget, owner)
     marks = ownership.read_marks(found.live.tags)
     if ownership.decide_delete(marks, owner.me) == "nothing":
         log.info(

@@ -136,6 +136,10 @@ def template_tags(tags: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if not is_reserved(k)}
 
 
+def without_claims(tags: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in tags.items() if not k.startswith(CLAIM)}
+
+
 def manager_tags(me: Owner) -> dict[str, str]:
     """The marks of a set ``me`` creates: it alone manages it."""
     return {MANAGER: me.label}
@@ -186,6 +190,23 @@ def handed_back_tags(marks: Marks, label: str | None) -> dict[str, str]:
     else:
         manager = previous
     return {MANAGER: manager, LINE: " ".join(rest)}
+
+
+def inherited_tags(legacy: list[tuple[str, str]]) -> dict[str, str]:
+    """The marks of the line an earlier version kept in its table (StackId and logical ID
+    pairs, oldest first; its stand-ins had an empty StackId: "(unrecorded)", "(being
+    deleted)", "(deleted)"). Empty when nobody real is in it."""
+    tokens: list[str] = []
+    last: Owner | None = None
+    for stack_id, logical_id in legacy:
+        if stack_id:
+            last = Owner(stack_id, logical_id)
+            tokens.append(last.token)
+        elif logical_id == "(unrecorded)":
+            tokens.append(UNRECORDED)
+    if last is None or tokens[-1] != last.token:
+        return {}
+    return {MANAGER: last.label, LINE: " ".join(tokens[:-1][-MAX_LINE:])}
 
 
 def without_me_tags(marks: Marks, me: Owner) -> dict[str, str]:

@@ -45,6 +45,8 @@ RECORD_SECONDS = 24 * 3600
 #: Every step record's key starts so (Powertools' key_prefix): ``request#<md5 of the step>``.
 KEY_PREFIX = "request"
 NOTE_PREFIX = "note#"
+#: Where versions before the manager moved onto the set kept it (``provider.stewards.inherit``).
+LEGACY_PREFIX = "owner#"
 
 log = Logger(service=SERVICE, child=True)
 Result = dict[str, Any]
@@ -197,6 +199,31 @@ class Records:
     def drop(self, key: str) -> None:
         try:
             self.client.delete_item(TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}})
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+
+    # -- what an earlier version kept -------------------------------------------------------
+
+    def legacy_line(self, arn: str) -> list[tuple[str, str]] | None:
+        """The line of managers an earlier version kept here (``owner#ARN``: StackId and
+        logical ID pairs, oldest first); None when there is none."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}}, ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+        if not item:
+            return None
+        return [
+            (entry["M"]["stack_id"]["S"], entry["M"]["logical_id"]["S"])
+            for entry in item.get("owners", {}).get("L", [])
+        ]
+
+    def forget_legacy(self, arn: str) -> None:
+        """Remove the earlier version's line once the set carries it (it never expired)."""
+        try:
+            self.client.delete_item(TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}})
         except (ClientError, BotoCoreError) as error:
             raise self._unavailable(error) from error
 

@@ -13,7 +13,7 @@ so one left by an invocation Lambda ended (crhelper's timer) blocks nobody after
 import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -44,10 +44,15 @@ class Notes(Protocol):
 
     def drop(self, key: str) -> None: ...
 
+    def legacy_line(self, arn: str) -> list[tuple[str, str]] | None: ...
+
+    def forget_legacy(self, arn: str) -> None: ...
+
 
 @dataclass
 class Claim:
-    """A claim held: the set as read right after it, and the Region it was read through."""
+    """A claim held: the set as read right after it (as written, once the marks are), and the
+    Region it was read through."""
 
     live: LiveReplicationSet
     region: str
@@ -134,13 +139,18 @@ class Stewards:
             ) from None
 
     def write(self, claim: "Claim", arn: str, marks: Mapping[str, str]) -> None:
-        """Write the marks (an empty value removes that key), releasing the claim with them."""
+        """Write the marks (an empty value removes that key), releasing the claim with them,
+        and any claim that expired (its invocation was ended): they count against the 50."""
         values = tuple((k, v) for k, v in marks.items() if v)
         if values:
             self.api.apply(arn, TagSet(values, claim.region))
-        gone = tuple(k for k, v in marks.items() if not v)
+        gone = [k for k, v in marks.items() if not v]
+        expired = ownership.read_marks(claim.live.tags).claims
+        gone += [ownership.CLAIM + token for token in sorted(expired) if token != self.me.token]
         self.api.apply(arn, UntagSet((*gone, ownership.claim_key(self.me)), claim.region))
         claim.released = True
+        kept = {k: v for k, v in (claim.live.tags or {}).items() if k not in gone}
+        claim.live = replace(claim.live, tags=ownership.without_claims({**kept, **dict(values)}))
 
     # -- notes in this deployment's records --------------------------------------------------
 

@@ -138,3 +138,9 @@ class MemoryNotes:
 
     def drop(self, key: str) -> None:
         self.notes.pop(key, None)
+
+    def legacy_line(self, arn: str) -> list[tuple[str, str]] | None:
+        return None
+
+    def forget_legacy(self, arn: str) -> None:
+        raise AssertionError("nothing to forget: no earlier version's line here")

@@ -16,7 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
-from provider.ownership import CLAIM
+from provider.ownership import CLAIM, MANAGER
 from provider.settings import settings
 from tests.provider.conftest import HOME, MakeKey, Stack, marked, success
 from tests.provider.test_create import ONE_REGION, all_sets, replication_set
@@ -205,6 +205,56 @@ def test_a_create_continuation_that_cannot_read_its_record_or_list_sets_still_an
     [answer] = stack.endpoint.for_request(event["RequestId"])
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].startswith("The provider could not use its records table")
+
+
+def test_an_adoptions_continuation_that_cannot_read_its_record_names_no_set(
+    stack: Stack,
+) -> None:
+    """The adoption was under way (the set is still the first stack's): the continuation cannot
+    prove any set is its own, so it names none, and says how to find one that is."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.set_transition_seconds(120)
+    stack.timeout_seconds = 60
+    adopt = {"Regions": regions(HOME, "eu-west-1"), "AdoptExisting": "true"}
+    event = stack.event("Create", adopt, stack_id=OTHER_STACK)
+    stack.invoke(event)  # adds eu-west-1, then waits: handed off
+    [continuation] = stack.continuations
+    stack.continuations.clear()
+    with failing(stack.runtime.records().client, "GetItem", UNREACHABLE):
+        stack.invoke(continuation)
+    [answer] = stack.endpoint.for_request(event["RequestId"])
+    assert answer["Status"] == "FAILED" and not answer["PhysicalResourceId"].startswith("arn:")
+    assert answer["Reason"].endswith(
+        "Any replication set this request made or adopted carries the tag "
+        "IncidentReplicationSetProvider:manager naming this resource: aws ssm-incidents "
+        "list-replication-sets, then aws ssm-incidents list-tags-for-resource --resource-arn ARN."
+    )
+    assert all_sets() == [arn] and replication_set(arn)["tags"][MANAGER] == (marked({})[MANAGER])
+
+
+def test_an_update_continuation_that_cannot_read_its_record_deletes_the_set_it_recreated(
+    stack: Stack,
+) -> None:
+    """The update re-created a set deleted outside the stack; its continuation lost its record,
+    and finds the new set by the manager mark it was born with: deleted, not orphaned."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    delete_outside(arn)
+    control.set_transition_seconds(120)
+    stack.timeout_seconds = 60
+    event = stack.event("Update", ONE_REGION, physical_id=arn, old_properties=ONE_REGION)
+    stack.invoke(event)  # CreateReplicationSet, then waiting: handed off
+    [continuation] = stack.continuations
+    stack.continuations.clear()
+    [made] = all_sets()
+    control.set_transition_seconds(0)
+    with failing(stack.runtime.records().client, "GetItem", UNREACHABLE):
+        stack.invoke(continuation)
+    [answer] = stack.endpoint.for_request(event["RequestId"])
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    assert answer["Reason"].endswith(
+        f"The replication set {made} this update created was deleted: no stack would own it."
+    )
+    assert all_sets() == []
 
 
 def test_a_continuation_whose_record_expired_changes_nothing(stack: Stack) -> None:

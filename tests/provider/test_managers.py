@@ -1,0 +1,339 @@
+"""One manager for the account's one set, which every provider deployment sees (issue 24).
+
+The manager is kept on the set itself (provider.ownership), so two provider deployments (two
+Regions, two provider stacks, each with its own records table) agree on who may delete it.
+Each test drives the real handlers as CloudFormation would, with two deployments against one
+emulator.
+"""
+
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator import control
+from local_cloudformation.protocol import STACK_ID
+from provider.ownership import CLAIM, MANAGER
+from provider.settings import settings
+from tests.provider.conftest import MakeDeployment, MakeKey, Stack, marked, success
+from tests.provider.test_create import all_sets, replication_set
+
+#: Who manages the set, not Region ages: one reading of the 24-hour rule, unless a test says.
+pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+
+WEST = "us-west-2"
+BOTH = {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": WEST}]}
+TEAM_A = STACK_ID.replace("stack/incidents/", "stack/team-a/")
+PLATFORM = STACK_ID.replace("stack/incidents/", "stack/platform/").replace("us-east-1", WEST)
+
+
+def tags(**pairs: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in pairs.items()]
+
+
+def deleted_by(stack: Stack, arn: str, props: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    return stack.send(stack.event("Delete", props, physical_id=arn, **kw))
+
+
+# -- a Delete from anyone but the manager leaves the set ----------------------------------------
+
+
+def test_deleting_the_first_stack_after_another_regions_deployment_adopted_keeps_the_set(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """Issue 24, path 1: stack A (provider in us-east-1) made the set; stack B (provider in
+    us-west-2, its own table) adopted it. Deleting A leaves the set to B."""
+    west = another_deployment(WEST)
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    adopt = {**BOTH, "AdoptExisting": "true"}
+    adopted = west.create(adopt, stack_id=PLATFORM)
+    assert adopted == success(adopted, arn)
+    assert replication_set(arn)["tags"] == marked(
+        {}, PLATFORM, line=((STACK_ID, "ReplicationSet"),)
+    )
+    control.reset_call_counts()
+    gone = stack.delete(arn, BOTH)
+    assert gone == {**success(gone, arn), "Data": {}}
+    assert all_sets() == [arn]
+    # A only left the line of resources the set goes back to: claim, then line and claim off
+    assert control.mutating_calls() == {"TagResource": 1, "UntagResource": 1}
+    assert replication_set(arn)["tags"] == marked({}, PLATFORM)
+    # B manages it alone now: its Delete deletes it
+    assert deleted_by(west, arn, adopt, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    assert all_sets() == []
+
+
+def test_the_cleanup_delete_from_an_old_service_token_keeps_the_moved_set(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """Issue 24, path 2: CloudFormation refuses a changed ServiceToken, so the resource moves to
+    a new provider deployment as a new logical ID with AdoptExisting; the cleanup Delete of the
+    old logical ID goes to the old function, which must leave the set."""
+    new_provider = another_deployment(WEST)
+    arn = stack.create(BOTH, logical_id="Incidents")["PhysicalResourceId"]
+    moved = new_provider.create({**BOTH, "AdoptExisting": "true"}, logical_id="ReplicationSet")
+    assert moved["PhysicalResourceId"] == arn
+    cleanup = deleted_by(stack, arn, BOTH, logical_id="Incidents")
+    assert cleanup["Status"] == "SUCCESS" and all_sets() == [arn]
+    assert replication_set(arn)["tags"] == marked({})  # ReplicationSet alone manages it
+
+
+def test_a_delete_from_a_resource_that_never_managed_the_set_changes_nothing(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    stranger = another_deployment(WEST)
+    control.reset_call_counts()
+    answer = deleted_by(stranger, arn, BOTH, stack_id=PLATFORM)
+    assert answer == {**success(answer, arn), "Data": {}}
+    assert control.mutating_calls() == {} and replication_set(arn)["tags"] == marked({})
+
+
+# -- an adoption is undone by its rollback ------------------------------------------------------
+
+
+def test_a_rolled_back_adoption_leaves_the_set_protected_and_tagged_as_its_manager_had_it(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """Issue 24, path 3: B adopts asking for no protection and another tag; another resource of
+    B fails, and CloudFormation's rollback deletes B's resource: the set goes back to A as A's
+    template says it is."""
+    team_a = {**BOTH, "DeletionProtected": "true", "Tags": tags(team="a", env="prod")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    adopt = {**BOTH, "AdoptExisting": "true", "Tags": tags(team="platform")}
+    assert west.create(adopt, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    during = replication_set(arn)
+    assert during["deletionProtected"] is False
+    assert during["tags"] == marked(
+        {"team": "platform"}, PLATFORM, line=((TEAM_A, "ReplicationSet"),)
+    )
+    rollback = deleted_by(west, arn, adopt, stack_id=PLATFORM)
+    assert rollback == {**success(rollback, arn), "Data": {}}
+    after = replication_set(arn)
+    assert after["deletionProtected"] is True
+    assert after["tags"] == marked({"team": "a", "env": "prod"}, TEAM_A)
+    # A manages it again: its next update goes through
+    wanted = {**team_a, "Tags": tags(team="a")}
+    event = stack.event("Update", wanted, physical_id=arn, old_properties=team_a, stack_id=TEAM_A)
+    assert stack.send(event) == success(event, arn)
+    assert replication_set(arn)["tags"] == marked({"team": "a"}, TEAM_A)
+
+
+def test_a_refused_adoption_changes_nothing(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """The adoption turns protection off and retags, then Incident Manager refuses its Region
+    addition: it puts back what it changed, and records nothing."""
+    team_a = {**BOTH, "DeletionProtected": "true", "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    before = replication_set(arn)
+    west = another_deployment(WEST)
+    adopt = {
+        "Regions": [*BOTH["Regions"], {"RegionName": "eu-west-1"}],
+        "AdoptExisting": "true",
+        "Tags": tags(team="platform"),
+    }
+    control.inject_fault("UpdateReplicationSet", "ValidationException")
+    refused = west.create(adopt, stack_id=PLATFORM)
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith("UpdateReplicationSet failed with ValidationException")
+    assert refused["Reason"].endswith(" What the adoption changed was put back.")
+    assert not refused["PhysicalResourceId"].startswith("arn:")  # no set for its rollback
+    after = replication_set(arn)
+    assert (after["deletionProtected"], after["tags"]) == (True, marked({"team": "a"}, TEAM_A))
+    assert sorted(after["regionMap"]) == sorted(before["regionMap"])
+
+
+# -- a resource that no longer manages the set never fails its own rollback ---------------------
+
+
+def test_the_rollback_of_an_update_refused_to_a_former_manager_succeeds_with_no_call(
+    stack: Stack,
+) -> None:
+    """platform adopted team-a's set and changed a tag; team-a's update is refused (naming the
+    manager), and its rollback, which has nothing to undo, succeeds without a call."""
+    team_a = {**BOTH, "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    platform = {**BOTH, "AdoptExisting": "true", "Tags": tags(team="a")}
+    assert stack.create(platform, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    retagged = {**platform, "Tags": tags(team="platform")}
+    event = stack.event(
+        "Update", retagged, physical_id=arn, old_properties=platform, stack_id=PLATFORM
+    )
+    assert stack.send(event) == success(event, arn)
+    wanted = {**team_a, "Tags": tags(team="a", env="prod")}
+    refused = stack.send(
+        stack.event("Update", wanted, physical_id=arn, old_properties=team_a, stack_id=TEAM_A)
+    )
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith(
+        f"Replication set {arn} is managed by resource ReplicationSet of stack platform "
+        f"({PLATFORM}), which adopted it (AdoptExisting)"
+    )
+    assert refused["Reason"].endswith(
+        "If team-a is a nested stack, run that on its root stack instead, skipping "
+        "NESTED_STACK_LOGICAL_ID.ReplicationSet (the nested stack's logical ID in the root's "
+        "template)."
+    )
+    control.reset_call_counts()
+    rollback = stack.send(
+        stack.event("Update", team_a, physical_id=arn, old_properties=wanted, stack_id=TEAM_A)
+    )
+    assert rollback == success(rollback, arn)
+    assert control.mutating_calls() == {}
+    assert replication_set(arn)["tags"] == marked(
+        {"team": "platform"}, PLATFORM, line=((TEAM_A, "ReplicationSet"),)
+    )
+    # A forward update asking the same is still refused: only the rollback passes
+    again = stack.send(
+        stack.event("Update", wanted, physical_id=arn, old_properties=team_a, stack_id=TEAM_A)
+    )
+    assert again["Status"] == "FAILED"
+
+
+# -- no mark outlives its operation ---------------------------------------------------------
+
+
+def test_a_delete_answered_by_crhelpers_timer_leaves_nothing_that_blocks_an_adoption(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    stack.timeout_seconds = 60
+    # the Delete's claim is on the set, then its read-back hangs past Lambda's end
+    control.after_call("TagResource", lambda: stack.hang_once.update(GetReplicationSet=65))
+    answer = stack.delete(arn, BOTH)
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "Execution timed out")
+    assert stack.clock.fired == [0.5] and all_sets() == [arn]
+    left = replication_set(arn)["tags"]
+    [claim] = [key for key in left if key.startswith(CLAIM)]  # it expired with the invocation
+    assert float(left[claim]) <= stack.clock.now
+    west = another_deployment(WEST)
+    adopted = west.create({**BOTH, "AdoptExisting": "true"}, stack_id=PLATFORM)
+    assert adopted == success(adopted, arn)
+    # the adoption also took the expired claim away: the marks are the manager's and the line
+    assert replication_set(arn)["tags"] == marked(
+        {}, PLATFORM, line=((STACK_ID, "ReplicationSet"),)
+    )
+
+
+# -- two at once --------------------------------------------------------------------------------
+
+
+def test_two_adoptions_at_the_same_moment_do_not_both_win(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """B has claimed the set and not yet read it back when C's whole adoption runs: C sees B's
+    claim and gives way (each try taking its claim away again); B then goes on alone."""
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    third = STACK_ID.replace("stack/incidents/", "stack/third/")
+    adopt = {**BOTH, "AdoptExisting": "true"}
+    other = Stack(stack.endpoint, stack.clock, stack.runtime)  # C, through the first deployment
+    answers: list[dict[str, Any]] = []
+
+    def c_adopts_between_bs_claim_and_its_read(**_: Any) -> None:
+        if not answers:
+            answers.append({})
+            answers[0] = other.create(adopt, stack_id=third)
+
+    client = west.runtime.incidents()._client_for(WEST)
+    client.meta.events.register(
+        "after-call.ssm-incidents.TagResource", c_adopts_between_bs_claim_and_its_read
+    )
+    b = west.create(adopt, stack_id=PLATFORM)
+    assert b == success(b, arn)
+    assert (answers[0]["Status"], answers[0]["Reason"]) == (
+        "FAILED",
+        f"Another request is changing who manages replication set {arn} (its tags "
+        f"{CLAIM}*); nothing was changed. Retry the stack operation in a minute.",
+    )
+    # one winner, nobody dropped from the line
+    assert replication_set(arn)["tags"] == marked(
+        {}, PLATFORM, line=((STACK_ID, "ReplicationSet"),)
+    )
+
+
+# -- what the Reasons say -----------------------------------------------------------------------
+
+
+def test_an_adoption_that_changes_a_regions_key_says_that_is_a_removal_and_an_addition(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    control.set_region_removal_min_age(86400)  # the assumed 24-hour rule (conftest)
+    east, west, other_east = kms_key("us-east-1"), kms_key(WEST), kms_key("us-east-1")
+
+    def keyed(home_key: str) -> dict[str, Any]:
+        return {
+            "Regions": [
+                {"RegionName": "us-east-1", "RegionConfiguration": {"SseKmsKeyId": home_key}},
+                {"RegionName": WEST, "RegionConfiguration": {"SseKmsKeyId": west}},
+            ]
+        }
+
+    arn = stack.create(keyed(east))["PhysicalResourceId"]
+    refused = stack.create({**keyed(other_east), "AdoptExisting": "true"}, stack_id=PLATFORM)
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith("Incident Manager refused to remove Region us-east-1")
+    assert (
+        f"The template asks for another key in us-east-1 ({other_east} instead of {east}): "
+        "Incident Manager changes a Region's key only by removing the Region and adding it back "
+        "with the new key."
+    ) in refused["Reason"]
+    assert replication_set(arn)["tags"] == marked({})  # refused: still the first stack's
+
+
+def test_a_delete_of_a_set_already_gone_leaves_nothing_behind(stack: Stack) -> None:
+    """The manager lives and dies with the set: after the set was deleted outside, the Delete
+    succeeds, and the next set is its own creator's, with nothing left of the old one."""
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    boto3.client("ssm-incidents", region_name="us-east-1").delete_replication_set(arn=arn)
+    control.advance_clock(60)
+    assert stack.delete(arn, BOTH)["Status"] == "SUCCESS"
+    made = stack.create(BOTH, stack_id=PLATFORM)["PhysicalResourceId"]
+    assert made != arn and replication_set(made)["tags"] == marked({}, PLATFORM)
+    assert deleted_by(stack, made, BOTH, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    assert all_sets() == []
+
+
+def test_the_manager_tag_is_readable_and_counts_against_the_fifty(stack: Stack) -> None:
+    arn = stack.create({**BOTH, "Tags": tags(**{f"k{n}": "v" for n in range(47)})})[
+        "PhysicalResourceId"
+    ]
+    live = replication_set(arn)["tags"]
+    assert len(live) == 48
+    token, stack_id, logical_id = live[MANAGER].split(" ")
+    assert (stack_id, logical_id, len(token)) == (STACK_ID, "ReplicationSet", 16)
+
+
+# -- upgrading from a version that kept the manager in its table -----------------------------
+
+
+def test_an_earlier_versions_line_in_the_table_moves_onto_the_set_and_keeps_it(
+    stack: Stack,
+) -> None:
+    """Before this version, the line of managers lived in the deployment's table (owner#ARN).
+    The first request that meets the unmarked set moves it onto the set and removes the item:
+    deleting the stack that made the set keeps it for the stack that adopted it."""
+    arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
+        regions={"us-east-1": {}, WEST: {}}
+    )["arn"]
+    table = settings().idempotency_table
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    owners = [(STACK_ID, "ReplicationSet"), (PLATFORM, "ReplicationSet")]
+    dynamodb.put_item(  # as the earlier version wrote it, with no expiry
+        TableName=table,
+        Item={
+            "id": {"S": f"owner#{arn}"},
+            "owners": {
+                "L": [{"M": {"stack_id": {"S": s}, "logical_id": {"S": r}}} for s, r in owners]
+            },
+            "version": {"N": "2"},
+        },
+    )
+    assert stack.delete(arn, BOTH)["Status"] == "SUCCESS"
+    assert all_sets() == [arn]
+    assert replication_set(arn)["tags"] == marked({}, PLATFORM)
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": f"owner#{arn}"}})
+    assert deleted_by(stack, arn, BOTH, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    assert all_sets() == []
