@@ -22,6 +22,8 @@ from .template import Template, TemplateError, creation_order, validate
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # an event -> the response CloudFormation got
 #: Marks an answer CloudFormation made itself: the request never reached a provider.
 NOT_SENT = "NotSentToAProvider"
+#: CloudFormation's answer to a custom resource whose ServiceToken an update changes.
+SERVICE_TOKEN_CHANGED = "Modifying service token is not allowed."
 UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
 
 
@@ -109,11 +111,11 @@ def is_custom(resource_type: str) -> bool:
 
 @dataclass
 class Cloud:
-    """One account and Region where stacks run, with the provider and CloudFormation's bucket."""
+    """One account and Region where stacks run, with CloudFormation's bucket and the provider
+    deployments (functions) its stacks can name: ServiceToken -> the function."""
 
-    invoke: Invoke
+    providers: dict[str, Invoke]
     endpoint: ResponseEndpoint
-    service_token: str
     on_event: Callable[[StackEvent], None]
     account_id: str = "123456789012"
     region: str = "us-east-1"
@@ -349,6 +351,11 @@ class Stack:
                 logical_id, kind, "UPDATE_FAILED", "Update of resource type is not permitted"
             )
             raise ResourceFailed(logical_id, "Update of resource type is not permitted")
+        if current.custom and properties.get("ServiceToken") != current.properties.get(
+            "ServiceToken"
+        ):  # CloudFormation's own check: the request never reaches either function
+            self._event(logical_id, kind, "UPDATE_FAILED", SERVICE_TOKEN_CHANGED)
+            raise ResourceFailed(logical_id, SERVICE_TOKEN_CHANGED)
         if properties == current.properties:
             return
         self._event(logical_id, kind, "UPDATE_IN_PROGRESS")
@@ -491,13 +498,14 @@ class Stack:
                 "Reason": f"Properties validation failed for resource {logical_id} with message: "
                 "#: required key [ServiceToken] not found",
             }
-        if token != self.cloud.service_token:
+        invoke = self.cloud.providers.get(token)
+        if invoke is None:
             return {
                 NOT_SENT: True,
                 "Status": "FAILED",
                 "PhysicalResourceId": physical_id or f"{self.name}-{logical_id}",
                 "Reason": f"ServiceToken {token!r} is not the local provider "
-                f"({self.cloud.service_token})",
+                f"({', '.join(self.cloud.providers) or f'none in {self.cloud.region}'})",
             }
         if request_type == "Update" and old_properties is None and current:
             old_properties = current.properties
@@ -516,7 +524,7 @@ class Stack:
             resource_type=kind,
             service_token=token,
         )
-        return self.cloud.invoke(event)
+        return invoke(event)
 
     # -- bookkeeping -----------------------------------------------------------------------
 

@@ -16,8 +16,16 @@ from .template import _Loader
 TEMPLATE = Path(__file__).parents[1] / "template.yaml"
 #: The environment variable template.yaml sets to the table's name.
 TABLE_VARIABLE = "PROVIDER_IDEMPOTENCY_TABLE"
-#: The name CloudFormation would give the table in a stack named IncidentReplicationSetProvider.
-TABLE_NAME = "IncidentReplicationSetProvider-RecordsTable-LOCAL"
+#: The provider stack's name, as README's "Deploying the provider" deploys it.
+PROVIDER_STACK = "IncidentReplicationSetProvider"
+
+
+def table_name(provider_stack: str = PROVIDER_STACK) -> str:
+    """The name CloudFormation would give the table in a provider stack of that name."""
+    return f"{provider_stack}-RecordsTable-LOCAL"
+
+
+TABLE_NAME = table_name()
 
 
 @cache

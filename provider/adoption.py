@@ -20,6 +20,7 @@ from .errors import ProviderError, ServiceFailure
 from .incidents import IncidentsApi
 from .keys import Keys
 from .ownership import Marks
+from .plan import via
 from .settings import SERVICE
 from .spec import RegionSpec, ReplicationSetSpec
 from .state import LiveReplicationSet
@@ -94,7 +95,9 @@ def adopt(
         except ProviderError as error:
             error.reason += put_back(api, keys, arn, replaced=replaced, budget=budget, names=None)
             stewards.notes.drop(note_key)
+            claim.region = via(set(replaced.regions), api.home)  # in the set again
             raise
+        claim.region = api.home  # the template's Regions, the provider's among them
         stewards.write(claim, arn, ownership.adopted_tags(marks, stewards.me))
     log.info(
         "adopted the replication set",
@@ -165,6 +168,7 @@ def hand_back(
             )
             raise
         label = replaced.manager_label
+        claim.region = via(set(replaced.regions), api.home)  # the claim's may be gone
     stewards.write(claim, arn, ownership.handed_back_tags(marks, label))
     if replaced is not None:
         stewards.notes.drop(note_key)

@@ -6,7 +6,7 @@ Region, and through another of the set's Regions when its own is not (or not yet
 in the set.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 
@@ -59,8 +59,9 @@ def locate(
     is gone.
 
     A set that ListReplicationSets lists is not gone even if the provider's Region does not see
-    it (that Region was removed outside the stack): it is looked for in the ``hints`` Regions,
-    and Unreachable names the way out when none of them sees it either.
+    it (that Region was removed outside the stack, or the resource that manages it now moved
+    it away): it is looked for in the ``hints`` Regions, then in every Region where Incident
+    Manager answers in the partition; Unreachable names the way out when none sees it.
     """
 
     def read(region: str) -> LiveReplicationSet | None:
@@ -74,8 +75,12 @@ def locate(
         return Located(live, api.home)
     if api.existing_arn() != arn:
         return None
+    def regions() -> Iterator[str]:
+        yield from hints
+        yield from api.service_regions()  # asked only when no hinted Region sees the set
+
     tried = [api.home]
-    for region in dict.fromkeys(hints):
+    for region in regions():
         if region in tried:
             continue
         tried.append(region)
@@ -83,7 +88,7 @@ def locate(
         if live is not None:
             return Located(live, region)
     raise Unreachable(
-        f"Replication set {arn} exists but is not in {', '.join(tried)}: it was changed "
+        f"Replication set {arn} exists but answers in none of {', '.join(tried)}: it was changed "
         f"outside the stack, and Incident Manager answers for a set only in its own Regions. "
         f"Add {api.home}, the provider's Region, back to it through one of its Regions: aws "
         f"ssm-incidents update-replication-set --arn {arn} --actions "

@@ -64,6 +64,15 @@ class IncidentsApi:
                     raise
             raise SetExists(error.response["Error"].get("Message", "")) from error
 
+    def service_regions(self) -> tuple[str, ...]:
+        """Every Region where Incident Manager answers in the provider's partition (botocore's
+        endpoint data): where a set that no Region the provider knows sees may still be."""
+        import boto3  # noqa: PLC0415 - only a set moved out of every known Region needs it
+
+        session = boto3.session.Session()
+        partition = session.get_partition_for_region(self.home) if self.home else "aws"
+        return tuple(session.get_available_regions("ssm-incidents", partition_name=partition))
+
     def existing_arn(self) -> str | None:
         """The account's replication set, if any (ListReplicationSets)."""
         with _calling("ListReplicationSets"):

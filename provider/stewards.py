@@ -55,7 +55,7 @@ class Claim:
     Region it was read through."""
 
     live: LiveReplicationSet
-    region: str
+    region: str  # the block moves it when its change takes that Region out of the set
     released: bool = False
 
 
@@ -84,11 +84,11 @@ class Stewards:
             yield claim
         except Handoff:
             raise
-        except BaseException:
-            self._release(arn, region)
+        except Exception:
+            self._release(arn, claim.region)
             raise
         if not claim.released:
-            self._release(arn, region)
+            self._release(arn, claim.region)
 
     def _claim(self, arn: str, region: str, budget: Budget) -> LiveReplicationSet:
         others: dict[str, float] = {}
