@@ -9,6 +9,7 @@ note's 24 hours it also puts back what the adoption replaced, so that the set is
 that manager's template says.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from .waits import wait_active
 
 log = Logger(service=SERVICE, child=True)
 ADOPTION = "adoption"
+PUT_BACK = " What the adoption changed was put back."
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,12 @@ def adopt(
     found: Located,
     budget: Budget,
     stewards: Stewards,
+    changing: Callable[[], None] = lambda: None,
 ) -> None:
     """Make the account's set what ``spec`` says and record ``stewards.me`` as its manager,
-    after the one before it; a refused adoption changes nothing (it puts back what it did)."""
+    after the one before it; a refused adoption changes nothing (it puts back what it did).
+    ``changing`` is told once the adoption may change the set (its note is kept): from then
+    on a failure must name the set, so that the rollback's Delete puts back what it did."""
     active = found.live.status == "ACTIVE"  # tags are written only to an ACTIVE set
     if not active and wait_active(api, arn, found.region, budget) is None:
         raise ServiceFailure(f"replication set {arn} disappeared while being adopted")
@@ -90,19 +95,68 @@ def adopt(
         if replaced is None or replaced.request_id != stewards.request_id:
             replaced = Replaced.of(claim.live, stewards.request_id)
             stewards.notes.keep(note_key, asdict(replaced))
+        elif ownership.read_marks({ownership.MANAGER: replaced.manager_label}).manager != (
+            marks.manager
+        ):
+            # This adoption's earlier invocation lost its claim between invocations, and
+            # another resource adopted the set meanwhile: it gives way.
+            changing()
+            raise ServiceFailure(
+                f"Replication set {arn} was adopted by {marks.describe_manager()} while this "
+                "adoption was under way; this one gives way. Retry the stack operation to "
+                "adopt it after that one."
+            )
+        changing()
         try:
             converge(api, keys, arn, spec, budget, found=here)
+            claim.region = api.home  # the template's Regions, the provider's among them
+            stewards.write(claim, arn, ownership.adopted_tags(marks, stewards.me))
         except ProviderError as error:
-            error.reason += put_back(api, keys, arn, replaced=replaced, budget=budget, names=None)
-            stewards.notes.drop(note_key)
+            outcome = put_back(api, keys, arn, replaced=replaced, budget=budget, names=None)
+            error.reason += outcome
+            if outcome == PUT_BACK:  # else the note stays, for the rollback's Delete to retry
+                stewards.notes.drop(note_key)
             claim.region = via(set(replaced.regions), api.home)  # in the set again
             raise
-        claim.region = api.home  # the template's Regions, the provider's among them
-        stewards.write(claim, arn, ownership.adopted_tags(marks, stewards.me))
     log.info(
         "adopted the replication set",
         extra={"arn": arn, "previous_manager": marks.manager_label or None},
     )
+
+
+def undo_interrupted(
+    api: IncidentsApi,
+    keys: Keys,
+    arn: str,
+    *,
+    found: Located,
+    budget: Budget,
+    stewards: Stewards,
+) -> None:
+    """The Delete of a resource whose adoption failed before recording itself (its request
+    failed midway, or crhelper's timer answered): put back what it changed, while the set is
+    still the manager's it found, then forget the note."""
+    note_key = stewards.note_key(ADOPTION, arn)
+    replaced = Replaced.from_note(stewards.notes.recall(note_key))
+    if replaced is None:
+        return
+    if found.live.status != "ACTIVE" and wait_active(api, arn, found.region, budget) is None:
+        return
+    with stewards.claimed(arn, found.region, budget) as claim:
+        marks = ownership.read_marks(claim.live.tags)
+        found_by = ownership.read_marks({ownership.MANAGER: replaced.manager_label})
+        if marks.manager == found_by.manager:
+            converge(
+                api,
+                keys,
+                arn,
+                replaced.as_spec(),
+                budget,
+                found=Located(claim.live, claim.region),
+            )
+            claim.region = via(set(replaced.regions), api.home)
+            log.info("put back what an interrupted adoption changed", extra={"arn": arn})
+    stewards.notes.drop(note_key)
 
 
 def put_back(
@@ -127,7 +181,7 @@ def put_back(
             f"{'on' if replaced.deletion_protected else 'off'}, Regions "
             f"{', '.join(sorted(replaced.regions))} and tags {_shown(replaced.tags)}."
         )
-    return " What the adoption changed was put back."
+    return PUT_BACK
 
 
 def hand_back(

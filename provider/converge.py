@@ -75,6 +75,7 @@ def locate(
         return Located(live, api.home)
     if api.existing_arn() != arn:
         return None
+
     def regions() -> Iterator[str]:
         yield from hints
         yield from api.service_regions()  # asked only when no hinted Region sees the set

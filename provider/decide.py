@@ -8,6 +8,7 @@ request created (:func:`fail`, which the edge also uses for the failures it meet
 
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import replace
 
 from aws_lambda_powertools import Logger
@@ -126,7 +127,9 @@ def owner_of(request: Request) -> Owner:
     return Owner(request.identity.stack_id, request.identity.logical_id)
 
 
-def stewards(request: Request, runtime: Runtime) -> Stewards:
+def stewards(
+    request: Request, runtime: Runtime, held: list[tuple[str, str]] | None = None
+) -> Stewards:
     """The resource of ``request``, with what its Update asked and what it undoes (digests of
     the properties and of the OldResourceProperties: an Update refused to a non-manager is
     recognised when its rollback comes)."""
@@ -137,6 +140,7 @@ def stewards(request: Request, runtime: Runtime) -> Stewards:
         request.identity.request_id,
         _digest(request.properties),
         _digest(request.old_properties) if request.request_type == "Update" else "",
+        held if held is not None else [],
     )
 
 
@@ -149,7 +153,7 @@ def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycl
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents()
     names = Names(request.stack_name, request.identity.logical_id)
-    owner = stewards(request, runtime)
+    owner = stewards(request, runtime, progress.held)
     keys = Keys(lambda region, key: runtime.kms().describe(region, key))  # KMS on first use
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
         lifecycle.delete(
@@ -189,14 +193,20 @@ def fail(
 ) -> Failed:
     """FAILED, never losing a set this request created.
 
-    A Create answers with the set's ARN, so that CloudFormation's rollback Delete removes it.
+    A Create answers with the set's ARN, so that CloudFormation's rollback Delete removes it
+    (or, for a set it was adopting, puts back what the adoption changed and hands it back).
     An Update that re-created a set deleted outside the stack cannot hand it over: CloudFormation
     ignores the ID of a FAILED update and keeps the old one. That set is deleted here, within
     the request's deadline (``budget``; None: no time left, as when crhelper's timer answers),
     or the Reason says how to delete it.
     """
-    reason, physical_id = failure.reason, failure.physical_id or progress.created
+    adopted = progress.adopting if request.request_type == "Create" else None
+    reason = failure.reason
+    physical_id = failure.physical_id or progress.created or adopted
     previous = request.physical_id
+    if progress.held and budget is not None:  # the next invocation will not take them on
+        with suppress(ProviderError):  # else each expires at the request's deadline anyway
+            stewards(request, runtime, progress.held).release_held()
     if progress.recreated(request.request_type, previous) and progress.created:
         reason += _discard(runtime, progress.created, budget)
         physical_id = previous

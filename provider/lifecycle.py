@@ -7,15 +7,15 @@ every provider deployment, in any Region, reads the same answer.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from aws_lambda_powertools import Logger
 
 from . import ownership
-from .adoption import adopt, hand_back
+from .adoption import adopt, hand_back, undo_interrupted
 from .converge import Located, Names, converge, locate
 from .errors import AlreadyExists, DeletionProtected, NotManager, ProviderError, ServiceFailure
-from .incidents import IncidentsApi, SetExists
+from .incidents import IncidentsApi, NotFound, SetExists
 from .keys import Keys
 from .ownership import Marks
 from .plan import SetDeletionProtection, plan
@@ -39,6 +39,12 @@ class Progress:
 
     created: str | None = None
     creating: bool = False  # CreateReplicationSet was called; its answer may not have come
+    #: The set a Create is adopting: a FAILED answer names it, so that the rollback's Delete
+    #: (this resource's) puts back whatever the adoption changed before it failed.
+    adopting: str | None = None
+    #: Claims kept for the next invocation (``provider.stewards``), taken away by the failure
+    #: path when that invocation will not come.
+    held: list[tuple[str, str]] = field(default_factory=list)
 
     def recreated(self, request_type: str, physical_id: str) -> bool:
         """An Update made a new set (its old one was gone): no stack will own it if it fails."""
@@ -70,7 +76,8 @@ def create(
         try:
             arn = api.create(spec, token, marks)
         except SetExists:
-            return _adopt(api, keys, spec, budget, owner)
+            progress.creating = False  # it answered: it made nothing
+            return _adopt(api, keys, spec, budget, owner, progress=progress)
         except ServiceFailure as error:
             # The call may have made the set though its answer was lost (a read timeout, a
             # 5xx after the service acted): the same token tells, and never makes a second.
@@ -110,7 +117,13 @@ def created_with(
 
 
 def _adopt(
-    api: IncidentsApi, keys: Keys, spec: ReplicationSetSpec, budget: Budget, owner: Stewards
+    api: IncidentsApi,
+    keys: Keys,
+    spec: ReplicationSetSpec,
+    budget: Budget,
+    owner: Stewards,
+    *,
+    progress: Progress,
 ) -> str:
     existing = api.existing_arn()
     if existing is None:
@@ -131,8 +144,21 @@ def _adopt(
             f"Replication set {existing} was deleted while it was being adopted; retry the "
             "stack operation to create a new one"
         )
-    found = _inherit(existing, found, budget, owner)
-    adopt(api, keys, existing, spec=spec, found=found, budget=budget, stewards=owner)
+    found = _inherit(api, existing, found, budget, owner)
+
+    def changing() -> None:
+        progress.adopting = existing
+
+    adopt(
+        api,
+        keys,
+        existing,
+        spec=spec,
+        found=found,
+        budget=budget,
+        stewards=owner,
+        changing=changing,
+    )
     return existing
 
 
@@ -170,7 +196,7 @@ def update(
         # Should this update fail, CloudFormation keeps the old ID: the edge then deletes the
         # new set (discard), which no stack would otherwise own.
         return create(api, keys, spec, token, budget, owner=owner, progress=progress)
-    found = _inherit(physical_id, found, budget, owner)
+    found = _inherit(api, physical_id, found, budget, owner)
     marks = ownership.read_marks(found.live.tags)
     if marks.manager is None:
         found, marks = _take_over(api, physical_id, found, budget, owner)
@@ -181,16 +207,30 @@ def update(
     return physical_id
 
 
-def _inherit(arn: str, found: Located, budget: Budget, owner: Stewards) -> Located:
+def _inherit(
+    api: IncidentsApi, arn: str, found: Located, budget: Budget, owner: Stewards
+) -> Located:
     """A set an earlier version managed carries no marks: the line that version kept in this
     deployment's table moves onto the set, once, so that every deployment reads it from now
-    on and the table keeps nothing that never expires."""
+    on and the table keeps nothing that never expires. Tags are written only to an ACTIVE
+    set: a set in a change is waited for; a FAILED one is decided on the table's line, which
+    stays until the set is ACTIVE again."""
     if ownership.read_marks(found.live.tags).manager is not None:
         return found
     legacy = owner.notes.legacy_line(arn)
-    if legacy is None or found.live.status != "ACTIVE":  # tags only on an ACTIVE set
+    if legacy is None:
         return found
     marks = ownership.inherited_tags(legacy)
+    if not found.live.settled:
+        if wait_settled(api, arn, found.region, budget) is None:
+            return found  # gone meanwhile: whoever reads it next finds it gone
+        try:
+            found = Located(api.find(arn, found.region), found.region)
+        except NotFound:
+            return found
+    if marks and found.live.status != "ACTIVE":
+        as_recorded = {**(found.live.tags or {}), **{k: v for k, v in marks.items() if v}}
+        return Located(replace(found.live, tags=as_recorded), found.region)
     if marks:
         with owner.claimed(arn, found.region, budget) as claim:
             if ownership.read_marks(claim.live.tags).manager is None:
@@ -273,13 +313,15 @@ def delete(
     found = locate(api, physical_id, hints, whole=True)
     if found is None:
         return
-    found = _inherit(physical_id, found, budget, owner)
+    found = _inherit(api, physical_id, found, budget, owner)
     marks = ownership.read_marks(found.live.tags)
     if ownership.decide_delete(marks, owner.me) == "nothing":
         log.info(
             "leaving the replication set in place: another resource manages it",
             extra={"arn": physical_id, "manager": marks.manager_label},
         )
+        # the rollback of this resource's adoption that failed before recording itself
+        undo_interrupted(api, keys, physical_id, found=found, budget=budget, stewards=owner)
         return
     live: LiveReplicationSet | None = found.live
     if not found.live.settled:

@@ -13,7 +13,7 @@ so one left by an invocation Lambda ended (crhelper's timer) blocks nobody after
 import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -70,6 +70,9 @@ class Stewards:
     #: sha256 of this request's properties, and of its OldResourceProperties (an Update's)
     asked: str = ""
     undoing: str = ""
+    #: Claims kept for the next invocation (a hand-off), as (ARN, Region): the failure path
+    #: takes them away if that invocation never comes (``provider.decide.fail``).
+    held: list[tuple[str, str]] = field(default_factory=list)
 
     # -- the claim --------------------------------------------------------------------------
 
@@ -83,6 +86,7 @@ class Stewards:
         try:
             yield claim
         except Handoff:
+            self._keep_for_next_invocation(arn, claim.region, budget.deadline)
             raise
         except Exception:
             self._release(arn, claim.region)
@@ -96,8 +100,7 @@ class Stewards:
             expires = min(budget.deadline, budget.clock() + budget.remaining_ms() / 1000)
             budget.before_call()
             try:
-                mark = tuple(ownership.claim_tag(self.me, expires).items())
-                self.api.apply(arn, TagSet(mark, region))
+                self._mark_claim(arn, region, expires)
             except ServiceFailure as error:
                 if error.code == "ResourceNotFoundException":
                     raise ServiceFailure(
@@ -105,8 +108,9 @@ class Stewards:
                         "who manages it; retry the stack operation (a Create then makes a new "
                         "set)"
                     ) from error
-                if error.code != "ServiceQuotaExceededException":  # others' claims fill it
+                if error.code != "ServiceQuotaExceededException":
                     raise
+                others = self._make_room(arn, region, budget)  # 50 tags: whose are they?
             else:
                 live = self._read(arn, region)
                 others = ownership.read_marks(live.tags).live_claims(budget.clock(), self.me.token)
@@ -120,6 +124,51 @@ class Stewards:
             f"Another request is changing who manages replication set {arn} (its tags "
             f"{ownership.CLAIM}*); nothing was changed. Retry the stack operation in a minute."
         )
+
+    def _mark_claim(self, arn: str, region: str, expires: float) -> None:
+        mark = tuple(ownership.claim_tag(self.me, expires).items())
+        self.api.apply(arn, TagSet(mark, region))
+
+    def _make_room(self, arn: str, region: str, budget: Budget) -> dict[str, float]:
+        """The set holds 50 tags, so the claim could not be added: claims of others that are
+        still live (try again later), or expired ones (removed here), or too many tags of
+        the set's own, which only a person can fix (a set made by hand or by an earlier
+        version, which allowed 50)."""
+        live = self._read(arn, region)
+        marks = ownership.read_marks(live.tags)
+        others = marks.live_claims(budget.clock(), self.me.token)
+        expired = [ownership.CLAIM + t for t in marks.claims if t not in others]
+        if others or expired:
+            if expired:
+                self.api.apply(arn, UntagSet(tuple(sorted(expired)), region))
+            return others
+        own = sorted(ownership.template_tags(live.tags or {}))
+        raise ServiceFailure(
+            f"Replication set {arn} has {len(live.tags or {})} tags, and the provider needs up "
+            f"to {ownership.RESERVED_TAGS} of Incident Manager's 50 to record who manages it "
+            f"(keys {ownership.RESERVED_PREFIX}*): keep at most "
+            f"{50 - ownership.RESERVED_TAGS} of your own. Remove some by hand, then retry: aws "
+            f"ssm-incidents untag-resource --resource-arn {arn} --tag-keys "
+            f"{' '.join(own[-3:])} --region {region}; and list at most "
+            f"{50 - ownership.RESERVED_TAGS} in the template."
+        )
+
+    def _keep_for_next_invocation(self, arn: str, region: str, deadline: float) -> None:
+        """The next invocation carries on under this claim: it lasts until the request's
+        deadline, however late Lambda starts that invocation (its queue may hold it). Tags
+        are written only to an ACTIVE set: a set in a change keeps the claim as it is, and
+        the next invocation checks that nobody adopted the set meanwhile (``adoption``)."""
+        try:
+            self._mark_claim(arn, region, deadline)
+        except ServiceFailure as error:
+            log.info("the claim expires with this invocation", extra={"reason": error.reason})
+            return
+        self.held.append((arn, region))
+
+    def release_held(self) -> None:
+        """Take away the claims kept for a next invocation that will not come."""
+        while self.held:
+            self._release(*self.held.pop())
 
     def _release(self, arn: str, region: str) -> None:
         """Take the claim away; where that fails, it expires with this invocation anyway."""
@@ -146,9 +195,19 @@ class Stewards:
             self.api.apply(arn, TagSet(values, claim.region))
         gone = [k for k, v in marks.items() if not v]
         expired = ownership.read_marks(claim.live.tags).claims
-        gone += [ownership.CLAIM + token for token in sorted(expired) if token != self.me.token]
-        self.api.apply(arn, UntagSet((*gone, ownership.claim_key(self.me)), claim.region))
+        claims = [ownership.CLAIM + t for t in sorted(expired) if t != self.me.token]
         claim.released = True
+        try:
+            self.api.apply(
+                arn, UntagSet((*gone, *claims, ownership.claim_key(self.me)), claim.region)
+            )
+        except ServiceFailure as error:
+            if gone:  # the marks are not all written
+                raise
+            # the marks are: the claim, if it stays, expires with this invocation
+            log.warning(
+                "could not remove the claim; it expires on its own", extra={"error": error.reason}
+            )
         kept = {k: v for k, v in (claim.live.tags or {}).items() if k not in gone}
         claim.live = replace(claim.live, tags=ownership.without_claims({**kept, **dict(values)}))
 

@@ -139,10 +139,14 @@ def test_a_refused_adoption_changes_nothing(
     assert refused["Status"] == "FAILED"
     assert refused["Reason"].startswith("UpdateReplicationSet failed with ValidationException")
     assert refused["Reason"].endswith(" What the adoption changed was put back.")
-    assert not refused["PhysicalResourceId"].startswith("arn:")  # no set for its rollback
     after = replication_set(arn)
     assert (after["deletionProtected"], after["tags"]) == (True, marked({"team": "a"}, TEAM_A))
     assert sorted(after["regionMap"]) == sorted(before["regionMap"])
+    # it names the set it was adopting; its rollback's Delete leaves it, with nothing to undo
+    assert refused["PhysicalResourceId"] == arn
+    control.reset_call_counts()
+    assert deleted_by(west, arn, adopt, stack_id=PLATFORM)["Status"] == "SUCCESS"
+    assert control.mutating_calls() == {} and replication_set(arn) == after
 
 
 # -- a resource that no longer manages the set never fails its own rollback ---------------------
@@ -309,6 +313,20 @@ def test_the_manager_tag_is_readable_and_counts_against_the_fifty(stack: Stack) 
 # -- upgrading from a version that kept the manager in its table -----------------------------
 
 
+def write_legacy_line(arn: str, owners: list[tuple[str, str]]) -> None:
+    """The line of managers as the earlier version wrote it to its table, with no expiry."""
+    boto3.client("dynamodb", region_name="us-east-1").put_item(
+        TableName=settings().idempotency_table,
+        Item={
+            "id": {"S": f"owner#{arn}"},
+            "owners": {
+                "L": [{"M": {"stack_id": {"S": s}, "logical_id": {"S": r}}} for s, r in owners]
+            },
+            "version": {"N": str(len(owners))},
+        },
+    )
+
+
 def test_an_earlier_versions_line_in_the_table_moves_onto_the_set_and_keeps_it(
     stack: Stack,
 ) -> None:
@@ -318,22 +336,152 @@ def test_an_earlier_versions_line_in_the_table_moves_onto_the_set_and_keeps_it(
     arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
         regions={"us-east-1": {}, WEST: {}}
     )["arn"]
+    write_legacy_line(arn, [(STACK_ID, "ReplicationSet"), (PLATFORM, "ReplicationSet")])
     table = settings().idempotency_table
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    owners = [(STACK_ID, "ReplicationSet"), (PLATFORM, "ReplicationSet")]
-    dynamodb.put_item(  # as the earlier version wrote it, with no expiry
-        TableName=table,
-        Item={
-            "id": {"S": f"owner#{arn}"},
-            "owners": {
-                "L": [{"M": {"stack_id": {"S": s}, "logical_id": {"S": r}}} for s, r in owners]
-            },
-            "version": {"N": "2"},
-        },
-    )
     assert stack.delete(arn, BOTH)["Status"] == "SUCCESS"
     assert all_sets() == [arn]
     assert replication_set(arn)["tags"] == marked({}, PLATFORM)
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": f"owner#{arn}"}})
     assert deleted_by(stack, arn, BOTH, stack_id=PLATFORM)["Status"] == "SUCCESS"
     assert all_sets() == []
+
+
+# -- found by the review of this design: each path, as CloudFormation and Lambda drive it ------
+
+
+def adopting_a_third_region(team: str) -> dict[str, Any]:
+    return {
+        "Regions": [*BOTH["Regions"], {"RegionName": "eu-west-1"}],
+        "AdoptExisting": "true",
+        "Tags": tags(team=team),
+    }
+
+
+def test_an_adoption_ended_by_crhelpers_timer_midway_is_put_back_by_its_rollback(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    team_a = {**BOTH, "DeletionProtected": "true", "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    adopt = adopting_a_third_region("platform")
+    west.timeout_seconds = 60
+    west.hang_once["UpdateReplicationSet"] = 65  # the Region addition's call hangs
+    answer = west.create(adopt, stack_id=PLATFORM)
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "Execution timed out")
+    assert answer["PhysicalResourceId"] == arn  # so that the rollback's Delete undoes it
+    midway = replication_set(arn)
+    assert (midway["deletionProtected"], midway["tags"]["team"]) == (False, "platform")
+    rollback = deleted_by(west, arn, adopt, stack_id=PLATFORM)
+    assert rollback == {**success(rollback, arn), "Data": {}}
+    after = replication_set(arn)
+    assert (after["deletionProtected"], after["tags"]) == (True, marked({"team": "a"}, TEAM_A))
+    assert sorted(after["regionMap"]) == ["us-east-1", WEST]
+
+
+def test_an_adoption_ended_by_the_timer_after_recording_itself_is_handed_back_by_its_rollback(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    team_a = {**BOTH, "DeletionProtected": "true", "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    adopt = {**BOTH, "AdoptExisting": "true", "Tags": tags(team="platform")}
+    west.timeout_seconds = 60
+    # the marks are written; taking the claim away then hangs past Lambda's end
+    control.after_call(
+        "TagResource",
+        lambda: control.after_call("TagResource", lambda: west.hang_once.update(UntagResource=65)),
+    )
+    answer = west.create(adopt, stack_id=PLATFORM)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    assert replication_set(arn)["tags"][MANAGER] == marked({}, PLATFORM)[MANAGER]
+    rollback = deleted_by(west, arn, adopt, stack_id=PLATFORM)
+    assert rollback["Status"] == "SUCCESS"
+    after = replication_set(arn)
+    assert (after["deletionProtected"], after["tags"]) == (True, marked({"team": "a"}, TEAM_A))
+
+
+def test_an_adoption_overtaken_between_its_invocations_gives_way(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    """The adoption hands off while the set is in a change (whose tags cannot be written, so
+    its claim ends with the invocation), and Lambda starts the next invocation two minutes
+    late: another adoption went through meanwhile. The first one gives way: one winner."""
+    team_a = {**BOTH, "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    west.timeout_seconds = 100
+    control.set_transition_seconds(120)  # the Region addition takes two minutes
+    event = west.event("Create", adopting_a_third_region("platform"), stack_id=PLATFORM)
+    west.invoke(event)  # claims, converges, hands off while the Region is being added
+    [continuation] = west.continuations
+    west.continuations.clear()
+    stack.clock.now += 120  # the continuation starts two minutes late; meanwhile:
+    control.advance_clock(120)
+    third = STACK_ID.replace("stack/incidents/", "stack/third/")
+    other = stack.create({**BOTH, "AdoptExisting": "true"}, stack_id=third)
+    assert other == success(other, arn)
+    gave_way = west.send(continuation)
+    assert (gave_way["Status"], gave_way["PhysicalResourceId"]) == ("FAILED", arn)
+    assert gave_way["Reason"] == (
+        f"Replication set {arn} was adopted by resource ReplicationSet of stack third "
+        f"({third}) while this adoption was under way; this one gives way. Retry the stack "
+        "operation to adopt it after that one."
+    )
+    line = ((TEAM_A, "ReplicationSet"),)
+    assert replication_set(arn)["tags"] == marked({}, third, line=line)
+    # its rollback's Delete leaves the set to the winner
+    assert deleted_by(west, arn, event["ResourceProperties"], stack_id=PLATFORM)["Status"] == (
+        "SUCCESS"
+    )
+    assert replication_set(arn)["tags"] == marked({}, third, line=line)
+
+
+def test_expired_claims_at_the_tag_limit_are_cleared_rather_than_waited_on(
+    stack: Stack,
+) -> None:
+    """47 tags of the template, the manager's, and two claims left by invocations Lambda ended:
+    50, so no claim fits. The expired ones are removed, and the Delete goes on."""
+    arn = stack.create({**BOTH, "Tags": tags(**{f"k{n}": "v" for n in range(47)})})[
+        "PhysicalResourceId"
+    ]
+    past = str(int(stack.clock.now) - 1)
+    boto3.client("ssm-incidents", region_name="us-east-1").tag_resource(
+        resourceArn=arn, tags={f"{CLAIM}aaaaaaaaaaaaaaaa": past, f"{CLAIM}bbbbbbbbbbbbbbbb": past}
+    )
+    assert stack.delete(arn, BOTH)["Status"] == "SUCCESS" and all_sets() == []
+
+
+def test_a_set_with_fifty_tags_of_its_own_fails_saying_which_to_remove(stack: Stack) -> None:
+    """Made by hand (or kept by an earlier version, which allowed 50): the provider's claim
+    would be the 51st tag. The Reason says so and how to make room; nothing changed."""
+    own = {f"k{n:02}": "v" for n in range(50)}
+    arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
+        regions={"us-east-1": {}, WEST: {}}, tags=own
+    )["arn"]
+    answer = stack.create({**BOTH, "AdoptExisting": "true"}, stack_id=PLATFORM)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"Replication set {arn} has 50 tags, and the provider needs up to 3 of Incident "
+        "Manager's 50 to record who manages it (keys IncidentReplicationSetProvider:*): keep at "
+        "most 47 of your own. Remove some by hand, then retry: aws ssm-incidents untag-resource "
+        f"--resource-arn {arn} --tag-keys k47 k48 k49 --region us-east-1; and list at most 47 "
+        "in the template."
+    )
+    assert replication_set(arn)["tags"] == own
+
+
+def test_an_earlier_versions_line_is_read_even_while_the_set_is_changing(stack: Stack) -> None:
+    """The set is in a change (a Region being added) when the first stack's Delete comes: the
+    Delete waits for it, moves the earlier version's line onto it, and leaves it."""
+    arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
+        regions={"us-east-1": {}, WEST: {}}
+    )["arn"]
+    write_legacy_line(arn, [(STACK_ID, "ReplicationSet"), (PLATFORM, "ReplicationSet")])
+    control.set_transition_seconds(30)
+    boto3.client("ssm-incidents", region_name="us-east-1").update_replication_set(
+        arn=arn, actions=[{"addRegionAction": {"regionName": "eu-west-1"}}]
+    )
+    assert stack.delete(arn, BOTH)["Status"] == "SUCCESS"
+    assert all_sets() == [arn]
+    assert replication_set(arn)["tags"] == marked({}, PLATFORM)

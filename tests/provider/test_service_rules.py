@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from emulator import control
+from provider.incidents import IncidentsApi
 from tests.provider.conftest import HOME, MakeKey, Stack, success
 from tests.provider.test_create import all_sets
 from tests.provider.test_update import created, keys_of, regions
@@ -109,8 +110,8 @@ def test_a_delete_reaches_a_set_that_left_the_stacks_region(stack: Stack) -> Non
     assert all_sets() == []
 
 
-def test_a_set_in_no_region_the_event_names_is_not_gone(stack: Stack) -> None:
-    props = {"Regions": regions(HOME, "us-west-2")}
+def moved_to_europe(stack: Stack, props: dict[str, Any]) -> str:
+    """A stack's set whose Regions were all replaced by eu-west-1 outside the stack."""
     arn = created(stack, props)
     west = boto3.client("ssm-incidents", region_name="us-west-2")
     west.update_replication_set(arn=arn, actions=[{"addRegionAction": {"regionName": "eu-west-1"}}])
@@ -120,14 +121,35 @@ def test_a_set_in_no_region_the_event_names_is_not_gone(stack: Stack) -> None:
         through_europe.update_replication_set(
             arn=arn, actions=[{"deleteRegionAction": {"regionName": gone}}]
         )
-    control.reset_call_counts()
+    stack.a_day_later()
+    return arn
+
+
+def test_a_set_in_no_region_the_event_names_is_found_through_the_services_other_regions(
+    stack: Stack,
+) -> None:
+    props = {"Regions": regions(HOME, "us-west-2")}
+    arn = moved_to_europe(stack, props)
+    event = stack.event("Update", props, physical_id=arn, old_properties=props)
+    assert stack.send(event) == success(event, arn)
+    assert sorted(keys_of(arn)) == [HOME, "us-west-2"]  # back as the template says
+    assert stack.delete(arn, props)["Status"] == "SUCCESS" and all_sets() == []
+
+
+def test_a_set_no_region_of_the_service_sees_is_not_gone(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    props = {"Regions": regions(HOME, "us-west-2")}
+    arn = moved_to_europe(stack, props)
+    monkeypatch.setattr(IncidentsApi, "service_regions", lambda self: ())  # a Region botocore
+    control.reset_call_counts()  # does not list yet
     for response in (stack.delete(arn, props), stack.update(arn, props, old=props)):
         assert response["Status"] == "FAILED"
         assert response["Reason"] == (
-            f"Replication set {arn} exists but is not in {HOME}, us-west-2: it was changed "
-            "outside the stack, and Incident Manager answers for a set only in its own Regions. "
-            f"Add {HOME}, the provider's Region, back to it through one of its Regions: aws "
-            f"ssm-incidents update-replication-set --arn {arn} --actions "
+            f"Replication set {arn} exists but answers in none of {HOME}, us-west-2: it was "
+            "changed outside the stack, and Incident Manager answers for a set only in its own "
+            f"Regions. Add {HOME}, the provider's Region, back to it through one of its "
+            f"Regions: aws ssm-incidents update-replication-set --arn {arn} --actions "
             f'\'[{{"addRegionAction":{{"regionName":"{HOME}"}}}}]\' --region ONE_OF_ITS_REGIONS '
             '(with "sseKmsKeyId" if it uses customer managed keys), then retry.'
         )
