@@ -485,3 +485,20 @@ def test_an_earlier_versions_line_is_read_even_while_the_set_is_changing(stack: 
     assert stack.delete(arn, BOTH)["Status"] == "SUCCESS"
     assert all_sets() == [arn]
     assert replication_set(arn)["tags"] == marked({}, PLATFORM)
+
+
+def test_an_adoption_whose_marks_cannot_be_written_puts_back_what_it_changed(
+    stack: Stack, another_deployment: MakeDeployment
+) -> None:
+    team_a = {**BOTH, "DeletionProtected": "true", "Tags": tags(team="a")}
+    arn = stack.create(team_a, stack_id=TEAM_A)["PhysicalResourceId"]
+    west = another_deployment(WEST)
+    adopt = {**BOTH, "AdoptExisting": "true", "Tags": tags(team="platform")}
+    # the claim and the adoption's own retag go through; the marks' TagResource is refused
+    control.inject_fault("TagResource", "AccessDeniedException", after=2)
+    answer = west.create(adopt, stack_id=PLATFORM)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    assert answer["Reason"].startswith("TagResource failed with AccessDeniedException")
+    assert answer["Reason"].endswith(" What the adoption changed was put back.")
+    after = replication_set(arn)
+    assert (after["deletionProtected"], after["tags"]) == (True, marked({"team": "a"}, TEAM_A))
