@@ -43,12 +43,13 @@ class Replaced:
     deletion_protected: bool
     tags: dict[str, str]
     regions: dict[str, str | None]
+    refused: str = ""  # the adoption failed for this: only putting back is left
 
     @classmethod
-    def of(cls, live: LiveReplicationSet, request_id: str) -> "Replaced":
+    def of(cls, live: LiveReplicationSet, request_id: str, manager_label: str) -> "Replaced":
         return cls(
             request_id,
-            ownership.read_marks(live.tags).manager_label,
+            manager_label,
             live.deletion_protected,
             ownership.template_tags(live.tags or {}),
             dict(live.region_keys),
@@ -87,15 +88,26 @@ def adopt(
     with stewards.claimed(arn, found.region, budget) as claim:
         marks = ownership.read_marks(claim.live.tags)
         here = Located(claim.live, claim.region)
-        if marks.manager == stewards.me.token:  # an adoption carried on, or made again
-            converge(api, keys, arn, spec, budget, found=here)
-            return
         note_key = stewards.note_key(ADOPTION, arn)
-        replaced = Replaced.from_note(stewards.notes.recall(note_key))
-        if replaced is None or replaced.request_id != stewards.request_id:
-            replaced = Replaced.of(claim.live, stewards.request_id)
-            stewards.notes.keep(note_key, asdict(replaced))
-        elif ownership.read_marks({ownership.MANAGER: replaced.manager_label}).manager != (
+        noted = Replaced.from_note(stewards.notes.recall(note_key))
+        ours = noted is not None and noted.request_id == stewards.request_id
+        if marks.manager == stewards.me.token and ours:  # this adoption, carried on
+            converge(api, keys, arn, spec, budget, found=here)
+            claim.region = api.home
+            return
+        if marks.manager == stewards.me.token:
+            # Its own set, adopted again (the resource was removed with DeletionPolicy: Retain
+            # and added back): as a set nobody recorded, so that the rollback of this adoption
+            # hands it back, as it was, rather than delete it.
+            marks = ownership.Marks(None, "", marks.line)
+        if noted is None or not ours:
+            noted = Replaced.of(claim.live, stewards.request_id, marks.manager_label)
+            stewards.notes.keep(note_key, asdict(noted))
+        elif noted.refused:  # refused in an earlier invocation: only putting back is left
+            changing()
+            undone = _put_back(api, keys, arn, budget=budget, claim=claim, stewards=stewards)
+            raise ServiceFailure(noted.refused + undone)
+        elif ownership.read_marks({ownership.MANAGER: noted.manager_label}).manager != (
             marks.manager
         ):
             # This adoption's earlier invocation lost its claim between invocations, and
@@ -112,16 +124,31 @@ def adopt(
             claim.region = api.home  # the template's Regions, the provider's among them
             stewards.write(claim, arn, ownership.adopted_tags(marks, stewards.me))
         except ProviderError as error:
-            outcome = put_back(api, keys, arn, replaced=replaced, budget=budget, names=None)
-            error.reason += outcome
-            if outcome == PUT_BACK:  # else the note stays, for the rollback's Delete to retry
-                stewards.notes.drop(note_key)
-            claim.region = via(set(replaced.regions), api.home)  # in the set again
+            # noted first: should putting back outlast this invocation, the next one only
+            # finishes it
+            stewards.notes.keep(note_key, {**asdict(noted), "refused": error.reason})
+            error.reason += _put_back(api, keys, arn, budget=budget, claim=claim, stewards=stewards)
             raise
     log.info(
         "adopted the replication set",
         extra={"arn": arn, "previous_manager": marks.manager_label or None},
     )
+
+
+def _put_back(
+    api: IncidentsApi, keys: Keys, arn: str, *, budget: Budget, claim: Claim, stewards: Stewards
+) -> str:
+    """Put back what a refused adoption changed; its note goes once that is done (else the
+    rollback's Delete tries again)."""
+    note_key = stewards.note_key(ADOPTION, arn)
+    noted = Replaced.from_note(stewards.notes.recall(note_key))
+    if noted is None:  # kept before the adoption changed anything; gone only if expired
+        return ""
+    outcome = put_back(api, keys, arn, replaced=noted, budget=budget, names=None)
+    claim.region = via(set(noted.regions), api.home)  # in the set again
+    if outcome == PUT_BACK:
+        stewards.notes.drop(note_key)
+    return outcome
 
 
 def undo_interrupted(
@@ -132,16 +159,16 @@ def undo_interrupted(
     found: Located,
     budget: Budget,
     stewards: Stewards,
-) -> None:
+) -> bool:
     """The Delete of a resource whose adoption failed before recording itself (its request
     failed midway, or crhelper's timer answered): put back what it changed, while the set is
-    still the manager's it found, then forget the note."""
+    still the manager's it found, then forget the note. Whether there was such a note."""
     note_key = stewards.note_key(ADOPTION, arn)
     replaced = Replaced.from_note(stewards.notes.recall(note_key))
     if replaced is None:
-        return
+        return False
     if found.live.status != "ACTIVE" and wait_active(api, arn, found.region, budget) is None:
-        return
+        return True
     with stewards.claimed(arn, found.region, budget) as claim:
         marks = ownership.read_marks(claim.live.tags)
         found_by = ownership.read_marks({ownership.MANAGER: replaced.manager_label})
@@ -157,6 +184,7 @@ def undo_interrupted(
             claim.region = via(set(replaced.regions), api.home)
             log.info("put back what an interrupted adoption changed", extra={"arn": arn})
     stewards.notes.drop(note_key)
+    return True
 
 
 def put_back(

@@ -172,7 +172,10 @@ class Provider(CfnResource):
                 logger.warning("not a continuation of this request: ignored, nothing changed")
                 self.silent = True
                 return
-            self.progress = Progress(created=carried.created if carried else None)
+            self.progress = Progress(
+                created=carried.created if carried else None,
+                adopting=carried.adopting if carried else None,
+            )
             self.budget = continuation.budget(
                 request,
                 carried,
@@ -296,7 +299,9 @@ class Provider(CfnResource):
         recreated = progress.recreated(request.request_type, request.physical_id)
         unknown = progress.creating and progress.created is None  # the Create call hung
         if (recreated or (request.request_type == "Create" and unknown)) and self.budget:
-            carried = continuation.carry(request, self.budget.deadline, progress.created)
+            carried = continuation.carry(
+                request, self.budget.deadline, progress.created, progress.adopting
+            )
             return {"handed_off": asdict(replace(carried, failing=why))}
         return to_record(
             request.identity, fail(request, self.runtime, ProviderError(why), progress, None)

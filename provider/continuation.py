@@ -45,12 +45,15 @@ def digest(request: Request) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def carry(request: Request, deadline: float, created: str | None) -> Carried:
+def carry(
+    request: Request, deadline: float, created: str | None, adopting: str | None = None
+) -> Carried:
     """What the next step needs, from this one."""
     return Carried(
         deadline=deadline,
         step=(request.step or 0) + 1,
         created=created,
+        adopting=adopting,
         stack_id=request.identity.stack_id,
         logical_id=request.identity.logical_id,
         event_digest=digest(request),

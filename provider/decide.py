@@ -44,7 +44,9 @@ def decide(
                 "gives up rather than chain more (is the function's Timeout far below 900 s?)"
             )
         else:
-            return HandedOff(continuation.carry(request, budget.deadline, progress.created))
+            return HandedOff(
+                continuation.carry(request, budget.deadline, progress.created, progress.adopting)
+            )
     except ProviderError as error:
         failure = error
     except Exception as error:
@@ -74,7 +76,7 @@ def fail_or_continue(
     try:
         lifecycle.discard(runtime.incidents(), progress.created, budget)
     except Handoff:
-        carried = continuation.carry(request, budget.deadline, progress.created)
+        carried = continuation.carry(request, budget.deadline, progress.created, progress.adopting)
         return HandedOff(replace(carried, failing=failure.reason))
     except ProviderError:
         pass  # fail() says why, and how to delete it by hand

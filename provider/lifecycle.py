@@ -315,19 +315,53 @@ def delete(
         return
     found = _inherit(api, physical_id, found, budget, owner)
     marks = ownership.read_marks(found.live.tags)
-    if ownership.decide_delete(marks, owner.me) == "nothing":
+    decision = ownership.decide_delete(marks, owner.me)
+    if decision in ("nothing", "leave-line") and undo_interrupted(
+        api, keys, physical_id, found=found, budget=budget, stewards=owner
+    ):
+        # the rollback of this resource's adoption that failed before recording itself
+        found = locate(api, physical_id, hints, whole=True)
+        if found is None:
+            return
+    if decision == "nothing":
         log.info(
             "leaving the replication set in place: another resource manages it",
             extra={"arn": physical_id, "manager": marks.manager_label},
         )
-        # the rollback of this resource's adoption that failed before recording itself
-        undo_interrupted(api, keys, physical_id, found=found, budget=budget, stewards=owner)
         return
+    _let_go(api, keys, physical_id, found, budget, names=names, owner=owner, marks=marks)
+
+
+def _let_go(
+    api: IncidentsApi,
+    keys: Keys,
+    physical_id: str,
+    found: Located,
+    budget: Budget,
+    *,
+    names: Names,
+    owner: Stewards,
+    marks: Marks,
+) -> None:
+    """The Delete of a resource the set has in its marks: decided again under a claim, then
+    delete the set, hand it back or leave the line."""
     live: LiveReplicationSet | None = found.live
     if not found.live.settled:
         live = wait_settled(api, physical_id, found.region, budget)
     if live is None:
-        return
+        # Gone, or only out of the Region it was read through (a hand-back carried on from an
+        # earlier invocation takes this deployment's own Region out): look again.
+        again = locate(api, physical_id, (), whole=True)
+        if again is None:
+            return
+        found = again
+        live = (
+            found.live
+            if found.live.settled
+            else wait_settled(api, physical_id, found.region, budget)
+        )
+        if live is None:
+            return
     if live.status == "FAILED":
         if ownership.decide_delete(marks, owner.me) != "delete":
             raise ServiceFailure(

@@ -39,6 +39,8 @@ class Carried:
     failing: str | None = None
     #: sha256 of CloudFormation's event: a continuation must carry that very event on.
     event_digest: str = ""
+    #: The set a Create was adopting (``provider.lifecycle.Progress.adopting``).
+    adopting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def carried_in(record: Record | None) -> Carried | None:
             logical_id=str(fields["logical_id"]),
             failing=str(fields["failing"]) if fields.get("failing") else None,
             event_digest=str(fields.get("event_digest", "")),
+            adopting=str(fields["adopting"]) if fields.get("adopting") else None,
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -116,7 +116,8 @@ def read_marks(tags: Mapping[str, str] | None) -> Marks:
     tags = tags or {}
     label = tags.get(MANAGER, "").strip()
     manager = label.split(" ", 1)[0] or None
-    line = tuple(t for t in tags.get(LINE, "").split() if t)
+    # never the manager itself: a hand-back ended between its two writes leaves it there
+    line = tuple(t for t in tags.get(LINE, "").split() if t and t != manager)
     claims: dict[str, float] = {}
     for key, value in tags.items():
         if key.startswith(CLAIM):

@@ -33,6 +33,11 @@ log = Logger(service=SERVICE, child=True)
 CLAIM_TRIES = 4
 #: Seconds to wait after a lost claim, times the try, plus up to one second of jitter.
 CLAIM_BACKOFF = 2.0
+#: How long a claim kept across a hand-off outlasts the invocation that kept it: time for
+#: Lambda to start the next invocation, which takes the claim again among its first calls.
+#: One that starts later, or dies first, holds nobody up past that; an adoption then checks
+#: whether another adopted the set meanwhile, and a hand-back re-reads who manages it.
+NEXT_INVOCATION_SECONDS = 300.0
 
 
 class Notes(Protocol):
@@ -86,7 +91,8 @@ class Stewards:
         try:
             yield claim
         except Handoff:
-            self._keep_for_next_invocation(arn, claim.region, budget.deadline)
+            carried = budget.clock() + budget.remaining_ms() / 1000 + NEXT_INVOCATION_SECONDS
+            self._keep_for_next_invocation(arn, claim.region, min(budget.deadline, carried))
             raise
         except Exception:
             self._release(arn, claim.region)
@@ -154,8 +160,8 @@ class Stewards:
         )
 
     def _keep_for_next_invocation(self, arn: str, region: str, deadline: float) -> None:
-        """The next invocation carries on under this claim: it lasts until the request's
-        deadline, however late Lambda starts that invocation (its queue may hold it). Tags
+        """The next invocation carries on under this claim: it lasts through that invocation
+        (``NEXT_INVOCATION_SECONDS``), however late Lambda starts it within reason. Tags
         are written only to an ACTIVE set: a set in a change keeps the claim as it is, and
         the next invocation checks that nobody adopted the set meanwhile (``adoption``)."""
         try:
