@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from . import ownership
-from .converge import Located, Names, converge, locate
+from .converge import Located, Names, converge, locate, once_active
 from .errors import ProviderError, ServiceFailure
 from .incidents import IncidentsApi
 from .keys import Keys
@@ -82,10 +82,10 @@ def adopt(
     after the one before it; a refused adoption changes nothing (it puts back what it did).
     ``changing`` is told once the adoption may change the set (its note is kept): from then
     on a failure must name the set, so that the rollback's Delete puts back what it did."""
-    active = found.live.status == "ACTIVE"  # tags are written only to an ACTIVE set
-    if not active and wait_active(api, arn, found.region, budget) is None:
+    active = once_active(api, arn, found, budget)  # tags are written only to an ACTIVE set
+    if active is None:
         raise ServiceFailure(f"replication set {arn} disappeared while being adopted")
-    with stewards.claimed(arn, found.region, budget) as claim:
+    with stewards.claimed(arn, active.region, budget) as claim:
         marks = ownership.read_marks(claim.live.tags)
         here = Located(claim.live, claim.region)
         note_key = stewards.note_key(ADOPTION, arn)

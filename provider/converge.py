@@ -98,6 +98,23 @@ def locate(
     )
 
 
+def once_active(api: IncidentsApi, arn: str, found: Located, budget: Budget) -> Located | None:
+    """The set once ACTIVE (tags are written only then), read through a Region that sees it;
+    None when it is gone. A change that takes out the Region it was read through (an earlier
+    invocation's) makes it look gone from there: it is looked for again through the others."""
+    if found.live.status == "ACTIVE":
+        return found
+    for _ in range(2):
+        live = wait_active(api, arn, found.region, budget)
+        if live is not None:
+            return Located(live, found.region)  # its status: the claim reads the rest
+        again = locate(api, arn, (), whole=True)
+        if again is None:
+            return None
+        found = again
+    return found
+
+
 def converge(
     api: IncidentsApi,
     keys: Keys,

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 
 from . import ownership
 from .adoption import adopt, hand_back, undo_interrupted
-from .converge import Located, Names, converge, locate
+from .converge import Located, Names, converge, locate, once_active
 from .errors import AlreadyExists, DeletionProtected, NotManager, ProviderError, ServiceFailure
 from .incidents import IncidentsApi, NotFound, SetExists
 from .keys import Keys
@@ -24,7 +24,7 @@ from .spec import ReplicationSetSpec, is_replication_set_arn
 from .state import LiveReplicationSet
 from .stewards import Stewards
 from .waiter import Budget
-from .waits import wait_active, wait_gone, wait_settled
+from .waits import wait_gone, wait_settled
 
 log = Logger(service=SERVICE, child=True)
 REFUSED = "refused"
@@ -249,10 +249,10 @@ def _take_over(
     """A set nobody recorded (made by hand, or before this version): the resource that
     updates it manages it from now on, so that its Delete deletes it and an adoption hands
     it back to it."""
-    active = found.live.status == "ACTIVE"  # tags are written only to an ACTIVE set
-    if not active and wait_active(api, arn, found.region, budget) is None:
+    active = once_active(api, arn, found, budget)  # tags are written only to an ACTIVE set
+    if active is None:
         raise ServiceFailure(f"replication set {arn} disappeared while it was being changed")
-    with owner.claimed(arn, found.region, budget) as claim:
+    with owner.claimed(arn, active.region, budget) as claim:
         if ownership.read_marks(claim.live.tags).manager is None:
             owner.write(claim, arn, ownership.manager_tags(owner.me))
     return Located(claim.live, claim.region), ownership.read_marks(claim.live.tags)

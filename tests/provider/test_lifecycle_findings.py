@@ -374,13 +374,6 @@ def test_an_interrupted_adoption_by_a_resource_in_the_line_is_put_back_by_its_ro
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="same cause as the hand-back's: an adoption that hands off while it takes out the "
-    "Region it found the set through (its own deployment's Region not in the set yet) waits, in "
-    "the next invocation, through that Region; once it is out, the set reads as gone, and the "
-    "adoption fails saying the set disappeared",
-)
 def test_an_adoption_that_removes_the_region_it_found_the_set_in_goes_on(
     stack: Stack, another_deployment: MakeDeployment
 ) -> None:
