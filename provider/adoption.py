@@ -91,15 +91,15 @@ def adopt(
         note_key = stewards.note_key(ADOPTION, arn)
         noted = Replaced.from_note(stewards.notes.recall(note_key))
         ours = noted is not None and noted.request_id == stewards.request_id
-        if marks.manager == stewards.me.token and ours:  # this adoption, carried on
-            converge(api, keys, arn, spec, budget, found=here)
-            claim.region = api.home
-            return
         if marks.manager == stewards.me.token:
             # Its own set, adopted again (the resource was removed with DeletionPolicy: Retain
-            # and added back): as a set nobody recorded, so that the rollback of this adoption
-            # hands it back, as it was, rather than delete it.
-            marks = ownership.Marks(None, "", marks.line)
+            # and added back): as a set nobody recorded (or as this adoption's note found it,
+            # in a next invocation), so that the rollback of this adoption hands it back, as
+            # it was, rather than delete it.
+            label = noted.manager_label if noted is not None and ours else ""
+            marks = ownership.Marks(
+                ownership.read_marks({ownership.MANAGER: label}).manager, label, marks.line
+            )
         if noted is None or not ours:
             noted = Replaced.of(claim.live, stewards.request_id, marks.manager_label)
             stewards.notes.keep(note_key, asdict(noted))

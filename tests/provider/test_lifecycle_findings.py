@@ -388,3 +388,19 @@ def test_an_adoption_that_removes_the_region_it_found_the_set_in_goes_on(
     control.set_transition_seconds(0)
     control.advance_clock(3600)
     assert regions_of(arn) == ["us-west-2"]
+
+
+def test_the_rollback_of_adopting_a_retained_set_again_after_a_hand_off_keeps_it(
+    stack: Stack,
+) -> None:
+    arn = stack.create(BOTH)["PhysicalResourceId"]
+    adopt = {"Regions": [{"RegionName": "us-east-1"}], "AdoptExisting": "true"}
+    control.set_transition_seconds(200)  # removing us-west-2 outlasts the first invocation
+    stack.timeout_seconds = 90
+    assert stack.create(adopt)["Status"] == "SUCCESS"
+    control.set_transition_seconds(0)
+    control.advance_clock(3600)
+    stack.timeout_seconds = 900
+    rollback = stack.send(stack.event("Delete", adopt, physical_id=arn))
+    assert rollback["Status"] == "SUCCESS"
+    assert control.replication_set_arns() == [arn], "the rollback deleted the retained set"
