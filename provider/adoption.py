@@ -25,7 +25,7 @@ from .plan import via
 from .settings import SERVICE
 from .spec import RegionSpec, ReplicationSetSpec
 from .state import LiveReplicationSet
-from .stewards import Claim, Stewards
+from .stewards import Claim, Stewards, crowded
 from .waiter import Budget
 from .waits import wait_active
 
@@ -86,6 +86,8 @@ def adopt(
     if active is None:
         raise ServiceFailure(f"replication set {arn} disappeared while being adopted")
     with stewards.claimed(arn, active.region, budget) as claim:
+        if ownership.excess_tags(claim.live.tags):  # its rollback could not put them back
+            raise crowded(arn, claim.live.tags, claim.region)
         marks = ownership.read_marks(claim.live.tags)
         here = Located(claim.live, claim.region)
         note_key = stewards.note_key(ADOPTION, arn)

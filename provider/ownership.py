@@ -132,6 +132,12 @@ def is_reserved(key: str) -> bool:
     return key.startswith(RESERVED_PREFIX)
 
 
+def excess_tags(tags: Mapping[str, str] | None) -> list[str]:
+    """The set's own tags past the 47 the provider leaves them (sorted keys, the last ones):
+    with more, no claim fits, and an adoption's rollback could not put them all back."""
+    return sorted(template_tags(tags or {}))[50 - RESERVED_TAGS :]
+
+
 def template_tags(tags: Mapping[str, str]) -> dict[str, str]:
     """The tags a template manages: everything but the provider's own marks."""
     return {k: v for k, v in tags.items() if not is_reserved(k)}

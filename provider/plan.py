@@ -137,7 +137,8 @@ def tag_actions(
 ) -> list[Action]:
     """UntagResource for removed tags, then TagResource for new and changed ones; aws: keys
     stay. Untagging first keeps the set within the 50-tag limit throughout (renaming a tag of
-    a set with 50 would otherwise make 51 for a moment, and TagResource would refuse it)."""
+    a set at the limit, 47 of the template's and the provider's own, would otherwise go over
+    it for a moment, and TagResource would refuse it)."""
     actions: list[Action] = []
     changed = tuple((k, v) for k, v in wanted.items() if current.get(k) != v)
     removed = tuple(sorted(k for k in current if k not in wanted and not k.startswith("aws:")))

@@ -40,6 +40,21 @@ CLAIM_BACKOFF = 2.0
 NEXT_INVOCATION_SECONDS = 300.0
 
 
+def crowded(arn: str, tags: Mapping[str, str] | None, region: str) -> ServiceFailure:
+    """The failure for a set with more than 47 tags of its own (made by hand, or under an
+    earlier version, which allowed 50): what to remove, and how."""
+    excess = ownership.excess_tags(tags)
+    own = len(ownership.template_tags(tags or {}))
+    return ServiceFailure(
+        f"Replication set {arn} has {own} tags of its own; the provider keeps up to "
+        f"{ownership.RESERVED_TAGS} of Incident Manager's 50 to record who manages it (keys "
+        f"'{ownership.RESERVED_PREFIX}*'), so a set may have at most "
+        f"{50 - ownership.RESERVED_TAGS}; nothing was changed. Remove {len(excess)} by hand "
+        f"(tags added outside the stack first), for example: aws ssm-incidents untag-resource "
+        f"--resource-arn {arn} --tag-keys {' '.join(excess)} --region {region}; then retry."
+    )
+
+
 class Notes(Protocol):
     """Where a resource keeps notes that outlive a request (``provider.records.Records``)."""
 
@@ -148,16 +163,7 @@ class Stewards:
             if expired:
                 self.api.apply(arn, UntagSet(tuple(sorted(expired)), region))
             return others
-        own = sorted(ownership.template_tags(live.tags or {}))
-        raise ServiceFailure(
-            f"Replication set {arn} has {len(live.tags or {})} tags, and the provider needs up "
-            f"to {ownership.RESERVED_TAGS} of Incident Manager's 50 to record who manages it "
-            f"(keys {ownership.RESERVED_PREFIX}*): keep at most "
-            f"{50 - ownership.RESERVED_TAGS} of your own. Remove some by hand, then retry: aws "
-            f"ssm-incidents untag-resource --resource-arn {arn} --tag-keys "
-            f"{' '.join(own[-3:])} --region {region}; and list at most "
-            f"{50 - ownership.RESERVED_TAGS} in the template."
-        )
+        raise crowded(arn, live.tags, region)
 
     def _keep_for_next_invocation(self, arn: str, region: str, deadline: float) -> None:
         """The next invocation carries on under this claim: it lasts through that invocation

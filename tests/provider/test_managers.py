@@ -462,13 +462,35 @@ def test_a_set_with_fifty_tags_of_its_own_fails_saying_which_to_remove(stack: St
     answer = stack.create({**BOTH, "AdoptExisting": "true"}, stack_id=PLATFORM)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
-        f"Replication set {arn} has 50 tags, and the provider needs up to 3 of Incident "
-        "Manager's 50 to record who manages it (keys IncidentReplicationSetProvider:*): keep at "
-        "most 47 of your own. Remove some by hand, then retry: aws ssm-incidents untag-resource "
-        f"--resource-arn {arn} --tag-keys k47 k48 k49 --region us-east-1; and list at most 47 "
-        "in the template."
+        f"Replication set {arn} has 50 tags of its own; the provider keeps up to 3 of Incident "
+        "Manager's 50 to record who manages it (keys 'IncidentReplicationSetProvider:*'), so a "
+        "set may have at most 47; nothing was changed. Remove 3 by hand (tags added outside the "
+        "stack first), for example: aws ssm-incidents untag-resource --resource-arn "
+        f"{arn} --tag-keys k47 k48 k49 --region us-east-1; then retry."
     )
     assert replication_set(arn)["tags"] == own
+
+
+def test_adopting_a_set_with_forty_nine_tags_of_its_own_is_refused_before_any_change(
+    stack: Stack,
+) -> None:
+    """The claim would fit (49 and 1), but the adoption's rollback could not put 49 back beside
+    the provider's marks: refused up front, with the same way out."""
+    own = {f"k{n:02}": "v" for n in range(49)}
+    arn = boto3.client("ssm-incidents", region_name="us-east-1").create_replication_set(
+        regions={"us-east-1": {}, WEST: {}}, tags=own
+    )["arn"]
+    control.reset_call_counts()
+    answer = stack.create({**BOTH, "AdoptExisting": "true"}, stack_id=PLATFORM)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"Replication set {arn} has 49 tags of its own;")
+    assert "--tag-keys k47 k48 --region us-east-1; then retry." in answer["Reason"]
+    assert replication_set(arn)["tags"] == own  # the claim came and went
+    assert control.mutating_calls() == {
+        "CreateReplicationSet": 1,
+        "TagResource": 1,
+        "UntagResource": 1,
+    }
 
 
 def test_an_earlier_versions_line_is_read_even_while_the_set_is_changing(stack: Stack) -> None:
