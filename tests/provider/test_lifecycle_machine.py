@@ -192,8 +192,10 @@ class Chain:
 
     @classmethod
     def of(cls, tags: dict[str, str]) -> "Chain":
+        """As the design reads the tags: the manager is never in its own line (a hand-back
+        ended between its two tag writes leaves it there: it reads as handed back)."""
         manager = tags.get(MANAGER, "").split(" ", 1)[0] or None
-        return cls(tuple(tags.get(LINE, "").split()), manager)
+        return cls(tuple(t for t in tags.get(LINE, "").split() if t != manager), manager)
 
     def adopted_by(self, me: str) -> "Chain":
         """The design: an adopter manages the set; the manager it replaces goes last in line.
@@ -512,11 +514,13 @@ class CloudFormation(RuleBasedStateMachine):
         assert was is not None
         decision, then = was.deleted_by(seen.me)
         story = f"{decision}: {story}"
-        interrupted = (seen.me, seen.had) in self.interrupted
-        if decision == "nothing" and not interrupted:
+        # a note of its adoption (interrupted, or whose hand-back was): its Delete consumes it
+        noted = (seen.me, seen.had) in self.interrupted or (seen.me, seen.had) in self.adoptions
+        if decision == "nothing" and not noted:
             assert control.mutating_calls() == {}, story
-        if seen.status == "SUCCESS":
+        if seen.status == "SUCCESS" and decision != "hand-back":
             self.interrupted.discard((seen.me, seen.had))
+            self.adoptions.pop((seen.me, seen.had or ""), None)
         if seen.excused:
             return  # a KNOWN finding
         if seen.status == "SUCCESS":
