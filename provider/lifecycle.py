@@ -274,6 +274,7 @@ def _refuse(
         return
     refused = owner.note_key(REFUSED, live.arn)
     if owner.undoing and owner.notes.recall(refused) == {"asked": owner.undoing}:
+        owner.notes.drop(refused)  # one rollback per refusal: a later update is asked anew
         log.info(
             "the rollback of an update refused to a resource that no longer manages the set: "
             "nothing to undo",

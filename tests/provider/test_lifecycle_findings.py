@@ -427,13 +427,6 @@ def test_the_rollback_of_adopting_a_retained_set_again_keeps_its_manager(stack: 
     assert control.replication_set_arns() == [arn], "the retained set was deleted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an update refused to a resource that no longer manages the set leaves a note that "
-    "lets its rollback through (OldResourceProperties equal to the refused properties); the "
-    "note stays, so a later forward update from the template that asked that much passes too: "
-    "SUCCESS with no call, the set not what its template now says",
-)
 def test_a_later_forward_update_is_not_taken_for_the_rollback_of_a_refused_one(
     stack: Stack,
 ) -> None:
