@@ -67,6 +67,12 @@ class Replaced:
         return ReplicationSetSpec(regions, self.deletion_protected, dict(self.tags))
 
 
+def noted_adoption(stewards: Stewards, arn: str) -> tuple[str, Replaced | None]:
+    """Where this resource's note of its adoption of ``arn`` is kept, and the note, if any."""
+    key = stewards.note_key(ADOPTION, arn)
+    return key, Replaced.from_note(stewards.notes.recall(key))
+
+
 def adopt(
     api: IncidentsApi,
     keys: Keys,
@@ -90,8 +96,7 @@ def adopt(
             raise crowded(arn, claim.live.tags, claim.region)
         marks = ownership.read_marks(claim.live.tags)
         here = Located(claim.live, claim.region)
-        note_key = stewards.note_key(ADOPTION, arn)
-        noted = Replaced.from_note(stewards.notes.recall(note_key))
+        note_key, noted = noted_adoption(stewards, arn)
         ours = noted is not None and noted.request_id == stewards.request_id
         if marks.manager == stewards.me.token:
             # Its own set, adopted again (the resource was removed with DeletionPolicy: Retain
@@ -142,8 +147,7 @@ def _put_back(
 ) -> str:
     """Put back what a refused adoption changed; its note goes once that is done (else the
     rollback's Delete tries again)."""
-    note_key = stewards.note_key(ADOPTION, arn)
-    noted = Replaced.from_note(stewards.notes.recall(note_key))
+    note_key, noted = noted_adoption(stewards, arn)
     if noted is None:  # kept before the adoption changed anything; gone only if expired
         return ""
     outcome = put_back(api, keys, arn, replaced=noted, budget=budget, names=None)
@@ -165,8 +169,7 @@ def undo_interrupted(
     """The Delete of a resource whose adoption failed before recording itself (its request
     failed midway, or crhelper's timer answered): put back what it changed, while the set is
     still the manager's it found, then forget the note. Whether there was such a note."""
-    note_key = stewards.note_key(ADOPTION, arn)
-    replaced = Replaced.from_note(stewards.notes.recall(note_key))
+    note_key, replaced = noted_adoption(stewards, arn)
     if replaced is None:
         return False
     if found.live.status != "ACTIVE" and wait_active(api, arn, found.region, budget) is None:
@@ -227,8 +230,7 @@ def hand_back(
 ) -> None:
     """The manager's Delete, with others in line: the last of them manages the set again, as
     the adoption found it when this resource's note of it is still there."""
-    note_key = stewards.note_key(ADOPTION, arn)
-    replaced = Replaced.from_note(stewards.notes.recall(note_key))
+    note_key, replaced = noted_adoption(stewards, arn)
     previous = marks.line[-1]
     label = None
     before = replaced and ownership.read_marks({ownership.MANAGER: replaced.manager_label})
