@@ -50,6 +50,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 
 from emulator import control
 from local_cloudformation.protocol import SERVICE_TOKEN, STACK_ID
@@ -346,9 +348,9 @@ class CloudFormation(RuleBasedStateMachine):
         control.backend().reset()
         control.set_region_removal_min_age(0)
         for deployment in self.deployments.values():  # each example starts with empty tables
-            records = deployment.runtime.records()
-            for item in scan(deployment):
-                records.client.delete_item(TableName=records.table, Key={"id": item["id"]})
+            table = records_table(deployment)
+            for item in table.all_items():
+                table.delete_item(item.hash_key, item.range_key)
         self.seen: tuple[dict[str, Any] | None] | None = None  # the set as last read
         #: the set before and after the last request (as it answered, before time passed)
         self.sent: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
@@ -834,8 +836,8 @@ class CloudFormation(RuleBasedStateMachine):
     def every_record_expires(self) -> None:
         """Every item of each deployment's records table expires (read once it served)."""
         for home in sorted(self.unread):
-            for item in scan(self.deployments[home]):
-                assert "expiration" in item, f"a record of the {home} deployment never expires"
+            for item in records_table(self.deployments[home]).all_items():
+                assert "expiration" in item.attrs, f"a record of {home}'s never expires: {item}"
         self.unread.clear()
 
 
@@ -862,11 +864,12 @@ def settled(found: dict[str, Any] | None) -> bool:
     )
 
 
-def scan(deployment: Stack) -> list[dict[str, Any]]:
-    """Every item of the deployment's records table."""
+def records_table(deployment: Stack) -> Any:
+    """The deployment's records table in moto's DynamoDB backend (read there, as ``live``
+    reads the set: without a client's round trips, on every step)."""
     records = deployment.runtime.records()
-    pages = records.client.get_paginator("scan").paginate(TableName=records.table)
-    return [item for page in pages for item in page["Items"]]
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][records.client.meta.region_name]
+    return backend.get_table(records.table)
 
 
 @pytest.mark.parametrize("removal_rule", ["removals-any-time"])
