@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from .outcome import Carried, carried_in
+from .outcome import Carried, HandedOff
 from .records import Records, Step
 from .request import CONTINUATION, Request
 from .runtime import Event
@@ -25,7 +25,8 @@ def resume(records: Records, request: Request) -> Carried | None:
     (its RequestId, stack and resource) handed off to that step."""
     if not request.step:
         return None
-    carried = carried_in(records.read(Step(request.identity.request_id, request.step - 1)))
+    previous = records.read(Step(request.identity.request_id, request.step - 1))
+    carried = previous.carried if isinstance(previous, HandedOff) else None
     identity = request.identity
     if (
         carried is None

@@ -7,7 +7,7 @@ every provider deployment, in any Region, reads the same answer.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
@@ -30,25 +30,39 @@ log = Logger(service=SERVICE, child=True)
 REFUSED = "refused"
 
 
-@dataclass
-class Progress:
-    """What one request has learned that its answer must carry, across invocations too: the
-    ARN CreateReplicationSet returned. From then on every answer names the set (a Create's
-    FAILED with it, so that the rollback's Delete removes it), and a continuation never
-    depends on issuing CreateReplicationSet again."""
+@dataclass(frozen=True)
+class Made:
+    """What one request has made or taken on so far, which its answer must name, across
+    invocations too: the ARN CreateReplicationSet returned (from then on every answer names the
+    set: a Create's FAILED with it, so that the rollback's Delete removes it, and a continuation
+    never depends on issuing CreateReplicationSet again), or the set a Create is adopting."""
 
     created: str | None = None
     creating: bool = False  # CreateReplicationSet was called; its answer may not have come
     #: The set a Create is adopting: a FAILED answer names it, so that the rollback's Delete
     #: (this resource's) puts back whatever the adoption changed before it failed.
     adopting: str | None = None
-    #: Claims kept for the next invocation (``provider.stewards``), taken away by the failure
-    #: path when that invocation will not come.
-    held: list[tuple[str, str]] = field(default_factory=list)
 
     def recreated(self, request_type: str, physical_id: str) -> bool:
         """An Update made a new set (its old one was gone): no stack will own it if it fails."""
         return request_type == "Update" and self.created not in (None, physical_id)
+
+
+class Progress:
+    """A request's :class:`Made`, replaced whole at each change: crhelper's timer thread reads
+    ``now`` once, a consistent snapshot, while the step goes on."""
+
+    def __init__(self, made: Made | None = None) -> None:
+        self.now = made or Made()
+
+    def creating(self, calling: bool) -> None:
+        self.now = replace(self.now, creating=calling)
+
+    def created(self, arn: str) -> None:
+        self.now = replace(self.now, created=arn)
+
+    def adopting(self, arn: str) -> None:
+        self.now = replace(self.now, adopting=arn)
 
 
 def create(
@@ -68,15 +82,15 @@ def create(
     """
     progress = progress or Progress()
     marks = ownership.manager_tags(owner.me)
-    arn = progress.created
+    arn = progress.now.created
     if arn is None:
         keys.check(spec.region_keys.items())  # every key is sent: refuse a bad one first
         budget.before_call()
-        progress.creating = True
+        progress.creating(True)
         try:
             arn = api.create(spec, token, marks)
         except SetExists:
-            progress.creating = False  # it answered: it made nothing
+            progress.creating(False)  # it answered: it made nothing
             return _adopt(api, keys, spec, budget, owner, progress=progress)
         except ServiceFailure as error:
             # The call may have made the set though its answer was lost (a read timeout, a
@@ -84,7 +98,7 @@ def create(
             arn = created_with(api, spec, token, marks) if error.code not in DEFINITE else None
             if arn is None:
                 raise
-        progress.created = arn
+        progress.created(arn)
     try:
         converge(api, keys, arn, spec, budget, known_tags={**spec.tags, **marks})
     except ProviderError as error:
@@ -147,7 +161,7 @@ def _adopt(
     found = _inherit(api, existing, found, budget, owner)
 
     def changing() -> None:
-        progress.adopting = existing
+        progress.adopting(existing)
 
     adopt(
         api,
@@ -181,7 +195,7 @@ def update(
     when the provider's own Region no longer sees it.
     """
     found = None
-    if progress is None or progress.created is None:  # a continuation's set is progress's
+    if progress is None or progress.now.created is None:  # a continuation's set is progress's
         found = (
             locate(api, physical_id, hints, whole=True)
             if is_replication_set_arn(physical_id)
@@ -418,9 +432,16 @@ def _delete_and_wait(api: IncidentsApi, arn: str, region: str, budget: Budget) -
         wait_gone(api, arn, region, budget)
 
 
-def discard(api: IncidentsApi, arn: str, budget: Budget) -> None:
-    """Delete a set this request created and no stack will own, protection or not."""
-    found = locate(api, arn, ())
+def discard(api: IncidentsApi, arn: str, budget: Budget, *, manager: str) -> None:
+    """Delete a set this request created and no stack will own, protection or not; only while
+    its manager mark names this resource (``manager``: its token), as a set it made is born
+    with: the ARN may come from the records, which others may write."""
+    found = locate(api, arn, (), whole=True)
+    if found is not None and ownership.read_marks(found.live.tags).manager != manager:
+        raise NotManager(
+            f"replication set {arn} was left alone: its {ownership.MANAGER} tag does not name "
+            "this resource"
+        )
     live = None if found is None else found.live
     if found is not None and live is not None and not live.settled:
         live = wait_settled(api, arn, found.region, budget)

@@ -1,11 +1,11 @@
 """What a request comes to, as a value, and the one response body CloudFormation receives.
 
-Deciding (``provider.decide``) never touches crhelper or HTTP: it returns an outcome, and the
-edge (``provider.app``) sends it once. The outcome is also what the step's record stores
-(``to_record``): the body that was sent, or what the next step needs to carry on.
+A step (``provider.app``) comes to an outcome without touching crhelper or HTTP, and the edge
+delivers it once. The outcome is also what the step's record stores (``to_json`` and
+``from_json``, the one conversion): the answer, or what the next step needs to carry on.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -52,8 +52,6 @@ class HandedOff:
 
 Outcome = Succeeded | Failed | HandedOff
 Answer = Succeeded | Failed
-#: The record of a step: {"answer": the body sent} or {"handed_off": Carried's fields}.
-Record = dict[str, Any]
 
 
 def response_body(identity: Identity, outcome: Answer) -> dict[str, Any]:
@@ -71,27 +69,77 @@ def response_body(identity: Identity, outcome: Answer) -> dict[str, Any]:
     }
 
 
-def to_record(identity: Identity, outcome: Outcome) -> Record:
-    if isinstance(outcome, HandedOff):
-        return {"handed_off": asdict(outcome.carried)}
-    return {"answer": response_body(identity, outcome)}
+# -- a step's record: the one conversion between an outcome and what the records store -------
 
 
-def carried_in(record: Record | None) -> Carried | None:
-    """The state a handed-off step left for the next one; None for anything else."""
-    fields = record.get("handed_off") if isinstance(record, dict) else None
-    if not isinstance(fields, dict):
+def to_json(outcome: Outcome) -> dict[str, Any]:
+    """What the records store of a step's outcome (``from_json`` reads it back)."""
+    match outcome:
+        case Succeeded(physical_id, data):
+            return {"succeeded": {"physical_id": physical_id, "data": dict(data)}}
+        case Failed(reason, physical_id):
+            return {"failed": {"reason": reason, "physical_id": physical_id}}
+        case HandedOff(carried):
+            return {"handed_off": asdict(carried)}
+
+
+def from_json(stored: object) -> Outcome | None:
+    """The outcome a step's record holds; None for anything ``to_json`` does not write (a
+    record is read back only as what it claims to be, never half-way)."""
+    if not isinstance(stored, dict) or len(stored) != 1:
+        return None
+    ((kind, fields),) = stored.items()
+    read = _READERS.get(kind)
+    if read is None or not isinstance(fields, dict):
         return None
     try:
-        return Carried(
-            deadline=float(fields["deadline"]),
-            step=int(fields["step"]),
-            created=str(fields["created"]) if fields.get("created") else None,
-            stack_id=str(fields["stack_id"]),
-            logical_id=str(fields["logical_id"]),
-            failing=str(fields["failing"]) if fields.get("failing") else None,
-            event_digest=str(fields.get("event_digest", "")),
-            adopting=str(fields["adopting"]) if fields.get("adopting") else None,
-        )
+        return read(fields)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _succeeded(fields: dict[str, Any]) -> Succeeded:
+    data = fields["data"]
+    if not isinstance(data, dict):
+        raise TypeError("data")
+    return Succeeded(_required(fields, "physical_id"), {str(k): str(v) for k, v in data.items()})
+
+
+def _failed(fields: dict[str, Any]) -> Failed:
+    return Failed(_required(fields, "reason"), _text(fields, "physical_id"))
+
+
+def _handed_off(fields: dict[str, Any]) -> HandedOff:
+    return HandedOff(
+        Carried(
+            deadline=float(fields["deadline"]),
+            step=int(fields["step"]),
+            created=_text(fields, "created"),
+            stack_id=_required(fields, "stack_id"),
+            logical_id=_required(fields, "logical_id"),
+            failing=_text(fields, "failing"),
+            event_digest=_required(fields, "event_digest"),
+            adopting=_text(fields, "adopting"),
+        )
+    )
+
+
+_READERS: dict[str, Callable[[dict[str, Any]], Outcome]] = {
+    "succeeded": _succeeded,
+    "failed": _failed,
+    "handed_off": _handed_off,
+}
+
+
+def _text(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(name)
+    return value or None
+
+
+def _required(fields: dict[str, Any], name: str) -> str:
+    value = fields[name]
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value

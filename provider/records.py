@@ -35,6 +35,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ProviderError
+from .outcome import Outcome, from_json, to_json
 from .settings import SERVICE
 
 if TYPE_CHECKING:
@@ -77,6 +78,59 @@ def _run(step: dict[str, Any], work: Callable[[], Result]) -> Result:
     return work()
 
 
+@dataclass(frozen=True)
+class Ran:
+    """A step's outcome, and how this delivery came by it."""
+
+    outcome: Outcome
+    fresh: bool  # this invocation ran the step (not a repeated delivery reading its record)
+    recorded: bool  # the outcome is the step's record
+
+
+class AlreadyRecorded(Exception):
+    """The step's record was completed already (by this invocation's other thread)."""
+
+
+def _completed_once(layer_type: type) -> type:
+    """Powertools' DynamoDB layer, whose writes after the in-progress one are conditional: a
+    completed record is never overwritten nor deleted, whoever writes (crhelper's timer and
+    the step itself race for it; a forged delivery must not replace what CloudFormation's own
+    request came to). ``_update_record`` and ``_delete_record`` are the methods Powertools'
+    "bring your own persistence layer" asks a layer to implement; the condition is all that
+    changes (tests/provider/test_records.py checks them against Powertools' own)."""
+
+    class CompletedOnce(layer_type):  # type: ignore[misc]
+        def _update_record(self, data_record: Any) -> None:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=self._get_key(data_record.idempotency_key),
+                UpdateExpression="SET #data = :data, #expiry = :expiry, #status = :status",
+                ConditionExpression="#status = :running",
+                ExpressionAttributeNames={
+                    "#data": self.data_attr,
+                    "#expiry": self.expiry_attr,
+                    "#status": self.status_attr,
+                },
+                ExpressionAttributeValues={
+                    ":data": {"S": data_record.response_data},
+                    ":expiry": {"N": str(data_record.expiry_timestamp)},
+                    ":status": {"S": data_record.status},
+                    ":running": {"S": "INPROGRESS"},
+                },
+            )
+
+        def _delete_record(self, data_record: Any) -> None:
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key=self._get_key(data_record.idempotency_key),
+                ConditionExpression="#status = :running",
+                ExpressionAttributeNames={"#status": self.status_attr},
+                ExpressionAttributeValues={":running": {"S": "INPROGRESS"}},
+            )
+
+    return CompletedOnce
+
+
 class Records:
     """The table, through one DynamoDB client (built by the runtime with bounded timeouts)."""
 
@@ -89,7 +143,9 @@ class Records:
 
         self.table, self.client = table, client
         self.config = IdempotencyConfig(expires_after_seconds=RECORD_SECONDS)
-        self.layer = DynamoDBPersistenceLayer(table_name=table, boto3_client=client)
+        self.layer = _completed_once(DynamoDBPersistenceLayer)(
+            table_name=table, boto3_client=client
+        )
         self.layer.configure(self.config, key_prefix=KEY_PREFIX)
         self._once = idempotent_function(
             data_keyword_argument="step",
@@ -100,12 +156,14 @@ class Records:
 
     # -- delivery steps ------------------------------------------------------------------------
 
-    def once(self, step: Step, work: Callable[[], Result]) -> tuple[Result, bool, bool]:
-        """Run ``work`` for ``step`` unless a delivery already did: (result, ran now, saved).
+    def once(self, step: Step, work: Callable[[], Outcome]) -> Ran:
+        """Run ``work`` for ``step`` unless a delivery already did.
 
         The in-progress record does not expire with the invocation (no Lambda context is
         registered): a step whose invocation ended without its result recorded is never run
-        again by a late delivery; it lives out the record's 24 hours instead.
+        again by a late delivery; it lives out the record's 24 hours instead. ``work`` must
+        not raise: Powertools would delete the in-progress record, and a later delivery would
+        run the step again.
         """
         from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
             IdempotencyAlreadyInProgressError,
@@ -119,32 +177,43 @@ class Records:
                 "POWERTOOLS_IDEMPOTENCY_DISABLED is set on the provider function: it cannot "
                 "tell a repeated delivery from a new request. Remove the variable."
             )
-        results: list[Result] = []
+        outcomes: list[Outcome] = []
 
         def tracked() -> Result:
-            results.append(work())
-            return results[-1]
+            outcomes.append(work())
+            return to_json(outcomes[-1])
 
         try:
             with warnings.catch_warnings():  # "Couldn't determine the remaining time": by design
                 warnings.filterwarnings("ignore", "Couldn't determine the remaining time")
-                result = self._once(step=step.key, work=tracked)
+                stored = self._once(step=step.key, work=tracked)
         except IdempotencyAlreadyInProgressError:
             raise InProgress(step) from None
         except IdempotencyPersistenceLayerError as error:
-            if not results:
+            if not outcomes:
                 raise self._unavailable(error, unchanged=step.number == 0) from error
+            if _conditional_check_failed(error):  # crhelper's timer recorded first
+                raise AlreadyRecorded(step) from None
             # The work ran; only its record failed. Try once more, then say so.
             try:
-                self.complete(step, results[-1])
+                self.complete(step, outcomes[-1])
             except RecordsUnavailable:
                 log.error("could not record the step's result", extra={"error": str(error)})
-                return results[-1], True, False
-            return results[-1], True, True
-        return result, bool(results), True
+                return Ran(outcomes[-1], fresh=True, recorded=False)
+            return Ran(outcomes[-1], fresh=True, recorded=True)
+        if outcomes:
+            return Ran(outcomes[-1], fresh=True, recorded=True)
+        outcome = from_json(stored)
+        if outcome is None:
+            raise RecordsUnavailable(
+                f"The record of this request's step {step.number} in the records table "
+                f"{self.table} is not one the provider writes; nothing was changed. See "
+                "the provider's logs."
+            )
+        return Ran(outcome, fresh=False, recorded=True)
 
-    def read(self, step: Step) -> Result | None:
-        """The stored result of a finished ``step``; None when there is none (yet)."""
+    def read(self, step: Step) -> Outcome | None:
+        """The outcome of a finished ``step``; None when there is none (yet)."""
         from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
             IdempotencyItemNotFoundError,
         )
@@ -157,13 +226,16 @@ class Records:
             raise self._unavailable(error) from error
         if record is None or record.status != "COMPLETED":
             return None
-        return record.response_json_as_dict()
+        return from_json(record.response_json_as_dict())
 
-    def complete(self, step: Step, result: Result) -> None:
-        """Store ``result`` as ``step``'s, when the edge answered for it (crhelper's timer)."""
+    def complete(self, step: Step, outcome: Outcome) -> None:
+        """Store ``outcome`` as ``step``'s while the step is in progress (crhelper's timer
+        answering for it); AlreadyRecorded when the step's own result is there first."""
         try:
-            self.layer.save_success(data=step.key, result=result)
+            self.layer.save_success(data=step.key, result=to_json(outcome))
         except Exception as error:
+            if _conditional_check_failed(error):
+                raise AlreadyRecorded(step) from None
             raise self._unavailable(error) from error
 
     # -- what an adoption replaced, what a refusal refused ------------------------------------
@@ -238,3 +310,12 @@ class Records:
             + "Check that the table exists and that the provider's role may use it, then retry "
             "the stack operation."
         )
+
+
+def _conditional_check_failed(error: BaseException | None) -> bool:
+    """Whether ``error``, or what caused it, is DynamoDB refusing a conditional write."""
+    while error is not None:
+        if isinstance(error, ClientError):
+            return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+        error = error.__cause__
+    return False

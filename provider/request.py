@@ -27,6 +27,11 @@ REQUIRED = (
     "LogicalResourceId",
     "ResourceType",
 )
+#: The keys crhelper 2.0.x dispatches on or copies from the event (its polling: CrHelperPoll
+#: selects its poll functions, CrHelperData becomes the answer's Data, CrHelperRule and
+#: CrHelperPermission name what it removes). CloudFormation never sends them, and this provider
+#: does not poll: an event carrying one is forged, and crhelper never sees it.
+CRHELPER_KEYS = ("CrHelperPoll", "CrHelperData", "CrHelperRule", "CrHelperPermission")
 #: Where a continuation names its step; all it needs to know is in the provider's records.
 CONTINUATION = "ProviderContinuation"
 #: The most steps (invocations) one request may take: far above what the deadline allows at
@@ -110,6 +115,11 @@ def parse_request(event: object, account: "Account | None" = None) -> Request:
         raise MalformedEvent([f"the event is {type(event).__name__}, not an object"], {})
     problems = [
         f"{name}: required, a non-empty string" for name in REQUIRED if not _text(event, name)
+    ]
+    problems += [
+        f"{name}: not a field of CloudFormation's requests (crhelper's polling, unused here)"
+        for name in CRHELPER_KEYS
+        if name in event
     ]
     for name, rule in IDENTITY_RULES.items():
         value = _text(event, name)

@@ -11,37 +11,9 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from provider.outcome import Carried, HandedOff, carried_in, to_record
 from provider.request import MalformedEvent, function_account, parse_request
 from provider.runtime import invoke_self
 from tests.core.test_answers_within_4_kb import STACK_ID, event
-
-CARRIED = Carried(
-    deadline=1700000000.5, step=1, created=None, stack_id=STACK_ID, logical_id="ReplicationSet"
-)
-
-
-# -- records another version may have left ---------------------------------------------------
-
-
-def test_a_handed_off_record_reads_back_as_what_was_carried() -> None:
-    identity = parse_request(event()).identity
-    assert carried_in(to_record(identity, HandedOff(CARRIED))) == CARRIED
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"step": 1, "created": None, "stack_id": STACK_ID, "logical_id": "R"},  # no deadline
-        {"deadline": "soon", "step": 1, "stack_id": STACK_ID, "logical_id": "R"},
-        {"deadline": None, "step": 1, "stack_id": STACK_ID, "logical_id": "R"},
-    ],
-    ids=["a-field-missing", "not-a-number", "null"],
-)
-def test_a_handed_off_record_of_another_shape_carries_nothing(fields: dict[str, Any]) -> None:
-    """A continuation then changes nothing (as for one with no record), rather than crash."""
-    assert carried_in({"handed_off": fields}) is None
-
 
 # -- the function's own account ---------------------------------------------------------------
 

@@ -99,6 +99,7 @@ def test_the_code_calls_the_replication_set_api_its_records_and_invokes_itself()
         "kms:DescribeKey",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",  # provider/records.py: a step's record completed once
         "dynamodb:DeleteItem",
     }
 

@@ -7,14 +7,14 @@ import sys
 import boto3
 import pytest
 
-from provider.app import Provider
-from provider.runtime import Runtime
+from provider.app import RedactUrls
+from provider.crhelper_seam import CrhelperSeam
 
 
 def test_the_crhelper_instance_builds_no_aws_client(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[str] = []
     monkeypatch.setattr(boto3, "client", lambda name, *args, **kwargs: built.append(name))
-    Provider(Runtime())
+    CrhelperSeam(RedactUrls())
     assert built == []  # crhelper's polling clients would cost 100 ms of the first request
     assert "AWS_SAM_LOCAL" not in os.environ
 
@@ -30,7 +30,7 @@ def test_importing_the_handler_builds_no_client_and_no_crhelper_instance() -> No
         "botocore.client.ClientCreator.create_client = spy\n"
         "import provider.app as app\n"
         "assert made == [], made\n"
-        "assert app.lambda_handler.provider is None\n"
+        "assert app.lambda_handler.crhelper is None\n"
         "print('ok')\n"
     )
     done = subprocess.run(

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from emulator import control
-from provider.app import Provider
+from provider.crhelper_seam import CrhelperSeam
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
@@ -95,10 +95,10 @@ def test_response_stays_under_cloudformations_4kb_limit(stack: Stack) -> None:
 def test_when_crhelper_itself_fails_before_answering_one_failed_says_so(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: Provider, request: Any, context: Any) -> None:
+    def broken(self: CrhelperSeam, *args: Any) -> None:
         raise RuntimeError("crhelper broke")
 
-    monkeypatch.setattr(Provider, "handle", broken)
+    monkeypatch.setattr(CrhelperSeam, "run", broken)
     response = stack.create(ONE_REGION)  # exactly one answer (Stack.send checks)
     assert (response["Status"], response["Reason"]) == (
         "FAILED",
@@ -110,13 +110,13 @@ def test_when_crhelper_itself_fails_before_answering_one_failed_says_so(
 def test_when_crhelper_fails_after_answering_no_second_answer_is_sent(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = Provider.handle
+    original = CrhelperSeam.run
 
-    def answers_then_breaks(self: Provider, request: Any, context: Any) -> None:
-        original(self, request, context)
+    def answers_then_breaks(self: CrhelperSeam, *args: Any) -> None:
+        original(self, *args)
         raise RuntimeError("crhelper broke afterwards")
 
-    monkeypatch.setattr(Provider, "handle", answers_then_breaks)
+    monkeypatch.setattr(CrhelperSeam, "run", answers_then_breaks)
     response = stack.create(ONE_REGION)  # exactly one answer (Stack.send checks)
     assert response["Status"] == "SUCCESS"
     assert all_sets() == [response["PhysicalResourceId"]]

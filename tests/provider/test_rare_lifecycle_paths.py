@@ -10,9 +10,9 @@ import pytest
 
 from emulator import control
 from local_cloudformation.protocol import SERVICE_TOKEN
-from provider import decide, lifecycle
+from provider import app, lifecycle
 from provider.errors import ServiceFailure
-from provider.records import RecordsUnavailable
+from provider.records import Records, RecordsUnavailable, Step
 from provider.request import function_account, parse_request
 from tests.provider.conftest import HOME, CapturedLogs, MakeKey, Stack, success
 from tests.provider.test_create import ONE_REGION, all_sets, replication_set
@@ -91,11 +91,14 @@ def test_an_answer_the_records_cannot_keep_is_still_sent_and_logged(
     stack.timeout_seconds = 60  # so the create hands off
     stack.refuse_self_invoke = True  # and cannot: the failure path answers
     records = stack.runtime.records()
+    once = type(records).once
 
-    def unavailable(*_: Any) -> None:
-        raise RecordsUnavailable("DynamoDB PutItem failed with ProvisionedThroughputExceeded")
+    def unavailable_for_the_next_step(self: Records, step: Step, work: Any) -> Any:
+        if step.number == 1:  # where the answer in place of the next step is recorded
+            raise RecordsUnavailable("DynamoDB PutItem failed with ProvisionedThroughput...")
+        return once(self, step, work)
 
-    monkeypatch.setattr(type(records), "complete", unavailable)
+    monkeypatch.setattr(type(records), "once", unavailable_for_the_next_step)
     answer = stack.create(ONE_REGION)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
@@ -110,7 +113,7 @@ def test_an_answer_the_records_cannot_keep_is_still_sent_and_logged(
 def test_a_request_that_never_finishes_gives_up_after_max_steps(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(decide, "MAX_STEPS", 2)
+    monkeypatch.setattr(app, "MAX_STEPS", 2)
     control.set_transition_seconds(10**6)  # never ACTIVE within the deadline
     stack.timeout_seconds = 60
     answer = stack.create(ONE_REGION)
@@ -147,7 +150,7 @@ def test_the_set_of_a_hung_create_is_not_named_when_its_keys_cannot_be_read_agai
 
     monkeypatch.setattr(type(stack.runtime.kms()), "describe", unreadable)
     request = parse_request(event, function_account(SERVICE_TOKEN))
-    assert decide.created_by(request, stack.runtime) is None
+    assert app.created_by(request, stack.runtime) is None
 
 
 # -- the lifecycle: a set that vanishes while the stack changes it -------------------------

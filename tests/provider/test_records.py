@@ -32,7 +32,9 @@ def test_a_create_leaves_its_answer_in_the_table_and_its_manager_on_the_set(
     [(key, step)] = items().items()  # nothing but the step's record
     assert key.startswith("request#")
     assert step["status"] == {"S": "COMPLETED"}
-    assert json.loads(step["data"]["S"]) == {"answer": success(event, arn)}
+    assert response == success(event, arn)
+    stored = {"succeeded": {"physical_id": arn, "data": {"Arn": arn}}}
+    assert json.loads(step["data"]["S"]) == stored
     assert "expiration" in step  # DynamoDB's TTL attribute (template.yaml)
     assert replication_set(arn)["tags"] == marked({})  # who manages it: on the set
 

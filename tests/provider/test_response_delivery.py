@@ -134,9 +134,9 @@ def test_an_explicitly_allowed_origin_is_accepted() -> None:
 def test_an_invocation_answers_once_even_when_crhelpers_timer_answered_first(stack: Stack) -> None:
     event = stack.event("Create", {"Regions": []})
     stack.invoke(event)
-    provider = stack.handler.provider
-    assert provider is not None
-    provider._send("FAILED", "Execution timed out")  # what crhelper's timer would send late
+    crhelper = stack.handler.crhelper
+    assert crhelper is not None
+    crhelper._send("FAILED", "Execution timed out")  # what crhelper's timer would send late
     answers = stack.endpoint.for_request(event["RequestId"])
     assert [a["Status"] for a in answers] == ["FAILED"]
     assert answers[0]["Reason"] == "Regions: at least 1 region is required, got 0"
