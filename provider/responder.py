@@ -71,6 +71,23 @@ def fit(body: dict[str, Any]) -> bytes:
 TRUNCATED = " [truncated]"
 
 
+def clip(text: str, room: int) -> str:
+    """``text`` within ``room`` bytes of JSON: whole when it fits, else its start and its end
+    (a traceback's end names the error) around a note of its length. Linear in ``room``,
+    whatever the length of ``text``.
+
+        >>> clip("a" * 100 + "z", 40)
+        'aaaaaa ...[101 characters cut]... aaaaaz'
+    """
+    if len(text) <= room and len(json.dumps(text)) - 2 <= room:
+        return text
+    note = f" ...[{len(text)} characters cut]... "
+    half = max(room - len(note), 0) // 2
+    head = json_prefix(text, half)
+    tail = json_prefix(text[len(text) - half :][::-1], half)[::-1]
+    return head + note + tail
+
+
 def json_prefix(text: str, room: int) -> str:
     """The longest start of ``text`` whose JSON encoding (quotes left out) fits ``room`` bytes;
     linear: each character's encoded size is counted once."""

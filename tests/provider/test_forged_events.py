@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID, FakeContext
-from provider.app import make_handler, send_logs_to
+from provider.app import make_handler
+from provider.logs import send_logs_to
 from provider.request import CONTINUATION, MAX_STEPS
 from provider.responder import MAX_BODY_BYTES
 from tests.provider.conftest import Stack

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from local_cloudformation.protocol import SECRET_QUERY
-from provider.app import RedactUrls
+from provider.logs import RedactUrls
 from tests.conftest import SECRET_KEY, leaked_secrets
 from tests.provider.conftest import Stack
 
