@@ -18,8 +18,9 @@ from typing import Any, TextIO, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provider.app import make_handler, send_logs_to
+from provider.app import make_handler
 from provider.incidents import IncidentsApi
+from provider.logs import send_logs_to
 from provider.records import Records
 from provider.runtime import Runtime, client_config
 from provider.settings import settings

@@ -3,7 +3,8 @@
 crhelper 2.0.12 retries its PUT forever and counts any HTTP status as delivered; this sender
 tries a bounded number of times, treats 5xx and connection errors as retryable and 4xx as
 final, and keeps the body under CloudFormation's 4 KB limit. The ResponseURL's query string is
-a presigned credential, so only its scheme, host and path are ever logged.
+a presigned credential, so only its scheme, host and path are ever logged, cut to
+``LOGGED_URL`` bytes: an event may carry megabytes there.
 """
 
 import http.client
@@ -16,7 +17,6 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from itertools import accumulate, takewhile
 from typing import Any
-from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 
@@ -24,14 +24,24 @@ from .response_url import allowed
 from .settings import RESPONSE_TIMEOUT_SECONDS, SERVICE
 
 MAX_BODY_BYTES = 4096
+#: The most of a URL a log line shows, in bytes of JSON (a CloudFormation ResponseURL's
+#: scheme, host and path take about 300).
+LOGGED_URL = 512
+#: The most of an error's text a log line shows, in bytes of JSON.
+LOGGED_ERROR = 1024
 
 log = Logger(service=SERVICE, child=True)
 
 
 def redact(url: str) -> str:
-    """The URL without its query string (the presigned signature and credentials)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    """The URL as a log line shows it: without its query string and fragment (the presigned
+    signature and credentials), within ``LOGGED_URL``. String operations only: a URL that
+    urlsplit refuses (``https://[x/k``) is shown all the same, never raised on.
+
+        >>> redact("https://b.s3.amazonaws.com/k?X-Amz-Signature=0#f")
+        'https://b.s3.amazonaws.com/k'
+    """
+    return clip(url.partition("?")[0].partition("#")[0], LOGGED_URL)
 
 
 #: A query string wherever it appears (a URL with or without its scheme: http.client's
@@ -65,6 +75,23 @@ def fit(body: dict[str, Any]) -> bytes:
 
 
 TRUNCATED = " [truncated]"
+
+
+def clip(text: str, room: int) -> str:
+    """``text`` within ``room`` bytes of JSON: whole when it fits, else its start and its end
+    (a traceback's end names the error) around a note of its length. Linear in ``room``,
+    whatever the length of ``text``.
+
+        >>> clip("a" * 100 + "z", 40)
+        'aaaaaa ...[101 characters cut]... aaaaaz'
+    """
+    if len(text) <= room and len(json.dumps(text)) - 2 <= room:
+        return text
+    note = f" ...[{len(text)} characters cut]... "
+    half = max(room - len(note), 0) // 2
+    head = json_prefix(text, half)
+    tail = json_prefix(text[len(text) - half :][::-1], half)[::-1]
+    return head + note + tail
 
 
 def json_prefix(text: str, room: int) -> str:
@@ -106,7 +133,7 @@ def send(
             # OSError covers URLError and timeouts; http.client's own errors (BadStatusLine,
             # IncompleteRead, InvalidURL) are no OSError, and urllib's ValueError (a bad URL):
             # each is retried and given up on the same way, never let out.
-            problem = redact_text(f"{type(error).__name__}: {error}")
+            problem = clip(redact_text(f"{type(error).__name__}: {error}"), LOGGED_ERROR)
         log.warning(
             "sending the response to %s failed (%s), attempt %d/%d",
             where,

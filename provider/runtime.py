@@ -1,5 +1,5 @@
 """The outside world of the handler: Incident Manager, Lambda, the clock. Nothing is built at
-import: the first request that needs a client builds it."""
+import: the first request that needs a client builds it, and only for a Region that exists."""
 
 import json
 import os
@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .errors import InvalidProperties
 from .incidents import IncidentsApi
 from .kms import KmsApi
 from .records import Records, RecordsUnavailable
@@ -33,22 +34,79 @@ def client_config() -> Any:
     return Config(retries=retries, connect_timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS)
 
 
+class RegionalClients:
+    """One ``service`` client per Region, built on first use, and only for the function's own
+    Region or one that botocore's endpoint data lists for ``service`` in the function's
+    partition (read on the first client for another Region, not at import).
+
+    Region names come from events (the properties' Regions, their keys', the old properties'):
+    a cache keyed by them would keep a client (about 0.4 MiB) per made-up name, so 150 forged
+    Creates would leave 150 clients. Bounded by the Regions that exist, a made-up one gets
+    InvalidProperties naming it instead, before any call.
+
+        clients = RegionalClients(boto3.session.Session(), "kms", "us-east-1")
+        clients("eu-west-1")  # a client, built once
+        clients("xx-nowhere-1")  # InvalidProperties: "Regions: xx-nowhere-1 is not a Region..."
+    """
+
+    def __init__(self, session: Any, service: str, home: str, config: Any = None) -> None:
+        self.service, self.home = service, home
+        self._session, self._config = session, config
+        self._clients: dict[str, Any] = {}
+        self._known: frozenset[str] | None = None
+
+    def __call__(self, region: str) -> Any:
+        client = self._clients.get(region)
+        if client is None:
+            self._check(region)
+            built = self._session.client(self.service, region_name=region, config=self._config)
+            client = self._clients.setdefault(region, built)
+        return client
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The Regions a client has been built for."""
+        return tuple(self._clients)
+
+    def _check(self, region: str) -> None:
+        if region == self.home:  # Lambda's AWS_REGION: no lookup on the usual first client
+            return
+        if self._known is None:
+            self._known = frozenset(
+                self._session.get_available_regions(self.service, partition_name=self.partition)
+            )
+        if region not in self._known:
+            shown = region if region.isascii() and region.isprintable() else ascii(region)
+            raise InvalidProperties(
+                f"Regions: {shown[:64]} is not a Region where Incident Manager answers: "
+                f"botocore's endpoint data lists no {self.service} endpoint of that name in the "
+                f"{self.partition} partition, the provider's, so nothing was called there"
+            )
+
+    @property
+    def partition(self) -> str:
+        """The function's partition, as botocore places its Region (aws when it cannot)."""
+        from botocore.exceptions import UnknownRegionError  # noqa: PLC0415
+
+        try:
+            return str(self._session.get_partition_for_region(self.home)) if self.home else "aws"
+        except UnknownRegionError:
+            return "aws"
+
+
 def incidents_from_environment() -> IncidentsApi:
     """Incident Manager through one client per Region, each built on first use."""
     import boto3  # noqa: PLC0415 - built on the first request that needs it, not at import
 
-    session, config = boto3.session.Session(), client_config()
-    return IncidentsApi(
-        cache(lambda region: session.client("ssm-incidents", region_name=region, config=config)),
-        home_region(),
-    )
+    session, home = boto3.session.Session(), home_region()
+    return IncidentsApi(RegionalClients(session, "ssm-incidents", home, client_config()), home)
 
 
 def kms_from_environment() -> KmsApi:
     import boto3  # noqa: PLC0415
 
-    session, config = boto3.session.Session(), client_config()
-    return KmsApi(cache(lambda region: session.client("kms", region_name=region, config=config)))
+    session = boto3.session.Session()
+    return KmsApi(RegionalClients(session, "kms", home_region(), client_config()))
 
 
 def records_from_environment() -> Records:

@@ -1,18 +1,29 @@
-"""The response allow-list: CloudFormation's response bucket in every S3 endpoint form of every
-partition (botocore's endpoint data), and nothing else."""
+"""The response allow-list: CloudFormation's response bucket in every S3 endpoint form of the
+function's own partition (botocore's endpoint data), and nothing else."""
+
+import re
+from typing import Any
 
 import botocore.loaders
+import botocore.regions
 import pytest
+from botocore.exceptions import UnknownRegionError
 
-from provider.response_url import DNS_SUFFIXES, MAX_URL_LENGTH, allowed
+from provider import responder
+from provider.response_url import DNS_SUFFIXES, MAX_URL_LENGTH, PARTITIONS, allowed, partition
 
 KEY = "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack%2Fs%2Fg%7CSet%7Cr"
 QUERY = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0123"
 
 
+def endpoint_data() -> Any:
+    """botocore's botocore/data/endpoints.json, as the installed botocore has it."""
+    return botocore.loaders.create_loader().load_data("endpoints")
+
+
 def partitions() -> list[tuple[str, str]]:
     """(Region, DNS suffix) of every Region of every partition botocore knows."""
-    data = botocore.loaders.create_loader().load_data("endpoints")
+    data = endpoint_data()
     return [
         (region, partition["dnsSuffix"])
         for partition in data["partitions"]
@@ -129,3 +140,133 @@ def test_a_url_over_the_length_cap_is_refused_whatever_it_holds() -> None:
     assert len(fits) == MAX_URL_LENGTH and allowed(fits)
     assert not allowed(fits + "k")
     assert not allowed("https://" + "s3." * 64_000 + "amazonaws.com/k")  # refused unread
+
+
+def test_the_partitions_are_botocores_in_its_order() -> None:
+    """The copy in provider/response_url.py (no botocore import at cold start) is the data."""
+    assert list(PARTITIONS) == [
+        (found["partition"], found["regionRegex"], found["dnsSuffix"])
+        for found in endpoint_data()["partitions"]
+    ]
+
+
+def region_names() -> list[str]:
+    """Every Region botocore lists, the same with another number (a Region it does not list
+    yet, which its patterns place), and names no partition's pattern matches."""
+    listed = [region for region, _ in partitions()]
+    renumbered = [re.sub(r"\d+$", "9", region) for region in listed]
+    return [*listed, *renumbered, "xx-nowhere-1", "cn-north-1\n", "us-east-1x", ""]
+
+
+def test_each_region_is_in_the_partition_botocore_resolves_it_to() -> None:
+    resolver = botocore.regions.EndpointResolver(endpoint_data())
+
+    def botocores(region: str) -> str:
+        try:
+            return str(resolver.get_partition_for_region(region))
+        except UnknownRegionError:
+            return "aws"  # what botocore builds clients in for a name it cannot place
+
+    suffixes = {found["partition"]: found["dnsSuffix"] for found in endpoint_data()["partitions"]}
+    for region in region_names():
+        expected = "aws" if region.endswith("\n") else botocores(region)
+        assert partition(region) == (expected, suffixes[expected]), region
+
+
+CN_BUCKET = "cloudformation-custom-resource-response-cnnorth1"
+
+
+@pytest.mark.parametrize(
+    ("url", "answered"),
+    [
+        (f"https://{CN_BUCKET}.s3.cn-north-1.amazonaws.com.cn/{KEY}?{QUERY}", True),
+        (f"https://s3.cn-north-1.amazonaws.com.cn/{CN_BUCKET}/{KEY}?{QUERY}", True),
+        (f"https://{CN_BUCKET}.s3.dualstack.cn-north-1.amazonaws.com.cn/{KEY}", True),
+        # the same bucket name under the commercial suffix: anyone's bucket there
+        (f"https://{CN_BUCKET}.s3.amazonaws.com/{KEY}?{QUERY}", False),
+        (f"https://s3.amazonaws.com/{CN_BUCKET}/{KEY}?{QUERY}", False),
+        (f"https://{CN_BUCKET}.s3.cn-north-1.amazonaws.com/{KEY}?{QUERY}", False),
+        (f"https://{CN_BUCKET}.s3.amazonaws.com.cn/{KEY}?{QUERY}", False),
+    ],
+)
+def test_a_function_in_china_answers_only_under_its_partitions_suffix(
+    url: str, answered: bool
+) -> None:
+    assert allowed(url, region="cn-north-1") is answered
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com.cn/{KEY}",
+        f"https://s3.us-east-1.amazonaws.com.cn/cloudformation-custom-resource-response-useast1/{KEY}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.cn/{KEY}",
+        f"https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.eu/{KEY}",
+    ],
+)
+def test_a_function_in_us_east_1_refuses_another_partitions_suffix(url: str) -> None:
+    assert not allowed(url, region="us-east-1")
+    assert not allowed(url)  # the endpoint's Region is no Region of that suffix's partition
+
+
+def test_a_govcloud_function_refuses_its_bucket_name_on_the_commercial_global_endpoint() -> None:
+    """aws-us-gov shares amazonaws.com with aws, not its bucket names."""
+    bucket = "cloudformation-custom-resource-response-usgovwest1"
+    assert allowed(f"https://{bucket}.s3.us-gov-west-1.amazonaws.com/{KEY}", region="us-gov-west-1")
+    assert allowed(
+        f"https://{bucket}.s3-fips.us-gov-west-1.amazonaws.com/k", region="us-gov-west-1"
+    )
+    assert not allowed(f"https://{bucket}.s3.amazonaws.com/{KEY}", region="us-gov-west-1")
+    assert not allowed(f"https://s3.amazonaws.com/{bucket}/{KEY}", region="us-gov-west-1")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        # a registrable domain that ends like the suffix, with no dot before it
+        "cloudformation-custom-resource-response-useast1.s3.us-east-1xamazonaws.com",
+        "cloudformation-custom-resource-response-useast1.s3xamazonaws.com",
+        "cloudformation-custom-resource-response-useast1.s3.us-east-1.evilamazonaws.com",
+        "s3.us-east-1xamazonaws.com/cloudformation-custom-resource-response-useast1",
+        "s3-us-east-1.notamazonaws.com/cloudformation-custom-resource-response-useast1",
+    ],
+)
+@pytest.mark.parametrize("region", ["us-east-1", ""])
+def test_a_host_that_only_ends_like_the_dns_suffix_is_refused(host: str, region: str) -> None:
+    assert not allowed(f"https://{host}/{KEY}?{QUERY}", region=region)
+
+
+class Put:
+    """urllib's urlopen, answering 200 to whatever the provider sends, and noting where."""
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+
+    def __call__(self, request: Any, timeout: float) -> Any:
+        self.hosts.append(request.host)
+        return self
+
+    def __enter__(self) -> Any:
+        return type("Answer", (), {"status": 200})()
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def test_the_function_s_region_decides_where_the_response_may_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What an attacker naming a ResponseURL sees: a function in cn-north-1 sends nothing to the
+    commercial suffix, and answers under its own."""
+    put = Put()
+    monkeypatch.setattr("urllib.request.urlopen", put)
+    monkeypatch.setenv("AWS_REGION", "cn-north-1")
+    body = {"Status": "SUCCESS", "Reason": ""}
+    assert not responder.send(f"https://{CN_BUCKET}.s3.amazonaws.com/k?{QUERY}", body)
+    assert put.hosts == []
+    assert responder.send(f"https://{CN_BUCKET}.s3.cn-north-1.amazonaws.com.cn/k?{QUERY}", body)
+    assert put.hosts == [f"{CN_BUCKET}.s3.cn-north-1.amazonaws.com.cn"]
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    useast1 = "cloudformation-custom-resource-response-useast1"
+    assert not responder.send(f"https://{useast1}.s3.us-east-1.amazonaws.com.cn/k", body)
+    assert len(put.hosts) == 1

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from cfnlint.decode import cfn_yaml
@@ -100,3 +101,71 @@ def test_the_exported_invoke_policy_allows_invoking_only_through_cloudformation(
         "ForAnyValue:StringEquals": {"aws:CalledVia": "cloudformation.amazonaws.com"}
     }
     assert "InvokeThroughCloudFormationPolicyArn" in template()["Outputs"]
+
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/IncidentReplicationSetProvider-ProviderRole-1A2B3C"
+#: What the template's references stand for, in the evaluation below.
+REFERENCES = {
+    "AWS::AccountId": ACCOUNT,
+    "ProviderRole.Arn": ROLE,
+    "UnansweredInvocations.Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:unanswered",
+}
+
+
+def resolved(value: Any) -> Any:
+    if isinstance(value, dict) and "Ref" in value:
+        return REFERENCES[value["Ref"]]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return REFERENCES[".".join(value["Fn::GetAtt"])]
+    return value
+
+
+def denied(principal: str, action: str, *, tls: bool = True) -> bool:
+    """Whether the queue's policy denies ``action`` to ``principal`` (an ARN: its account is
+    the fifth field), as IAM evaluates its Deny statements' conditions."""
+    context = {
+        "aws:PrincipalArn": principal,
+        "aws:PrincipalAccount": principal.split(":")[4],
+        "aws:SecureTransport": "true" if tls else "false",
+    }
+    tests = {
+        "ArnNotEquals": lambda actual, expected: actual != expected,
+        "StringNotEquals": lambda actual, expected: actual != expected,
+        "Bool": lambda actual, expected: actual == expected,
+    }
+    policy = template()["Resources"]["UnansweredInvocationsPolicy"]["Properties"]
+    for statement in policy["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+        assert resolved(statement["Resource"]) == REFERENCES["UnansweredInvocations.Arn"]
+        if statement["Action"] not in (action, "sqs:*"):
+            continue
+        if all(
+            tests[operator](context[key], resolved(expected))
+            for operator, condition in statement["Condition"].items()
+            for key, expected in condition.items()
+        ):
+            return True
+    return False
+
+
+def test_only_the_function_sends_to_the_unanswered_queue_and_only_the_account_reads_it() -> None:
+    """The queue holds presigned ResponseURLs: what each kind of caller can do with it."""
+    policy = template()["Resources"]["UnansweredInvocationsPolicy"]["Properties"]
+    assert policy["Queues"] == [{"Ref": "UnansweredInvocations"}]
+    admin = f"arn:aws:iam::{ACCOUNT}:role/Admin"
+    outsider = "arn:aws:iam::210987654321:role/Admin"
+    assert not denied(ROLE, "sqs:SendMessage")  # Lambda sends as the function's role
+    assert denied(admin, "sqs:SendMessage")  # nobody else, in the account or out of it
+    assert denied(outsider, "sqs:SendMessage")
+    assert not denied(admin, "sqs:ReceiveMessage")  # the account's own, with IAM's leave
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert denied(outsider, action)
+    assert denied(admin, "sqs:ReceiveMessage", tls=False)
+
+
+def test_the_unanswered_queue_is_encrypted_and_keeps_messages_a_week() -> None:
+    queue = template()["Resources"]["UnansweredInvocations"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True and "KmsMasterKeyId" not in queue
+    assert queue["MessageRetentionPeriod"] == 7 * 24 * 3600
+    assert "presigned ResponseURL" in README and "kept 7 days" in README

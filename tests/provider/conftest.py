@@ -28,9 +28,10 @@ from local_cloudformation.protocol import (
 )
 from local_cloudformation.provider_stack import TABLE_VARIABLE, create_records_table
 from local_cloudformation.tls import TlsFiles, make_tls_files
-from provider.app import Handler, log_formatter, make_handler
+from provider.app import Handler, make_handler
 from provider.incidents import IncidentsApi
 from provider.kms import KmsApi
+from provider.logs import log_formatter
 from provider.ownership import LINE, MANAGER, Owner
 from provider.records import Records
 from provider.runtime import Runtime

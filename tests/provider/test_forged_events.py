@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID, FakeContext
-from provider.app import make_handler, send_logs_to
+from provider.app import make_handler
+from provider.logs import MAX_LOG_LINE, send_logs_to
 from provider.request import CONTINUATION, MAX_STEPS
 from provider.responder import MAX_BODY_BYTES
 from tests.provider.conftest import Stack
@@ -237,7 +238,7 @@ def test_log_lines_stay_bounded_whatever_the_properties(
     stack: Stack, properties: dict[str, Any]
 ) -> None:
     lines = logged(stack, stack.event("Create", properties))
-    assert lines and max(len(line) for line in lines) < 16 * 1024
+    assert lines and max(len(line) for line in lines) <= MAX_LOG_LINE
 
 
 def test_crhelpers_timer_while_the_hand_off_is_recorded_still_leads_to_one_answer(
