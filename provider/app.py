@@ -15,7 +15,7 @@ One invocation, top to bottom (:class:`Handler`, then :class:`Invocation`):
 crhelper is the entry point (``provider.crhelper_seam``): it runs the step under its timer,
 which answers just before Lambda's limit. The first of the two to answer delivers; the other is
 dropped (:class:`Latch`). The timer reads only immutable snapshots: what the request made so far
-(``lifecycle.Progress.now``), the step's budget, and the step's outcome once there is one.
+(``progress.Progress.now``), the step's budget, and the step's outcome once there is one.
 
 What a failure must still do is one function, :func:`fail`: name the set this request made or
 was adopting, delete a set an Update re-created that no stack would own, and hand that work on
@@ -25,15 +25,12 @@ Nothing builds an AWS client at import time: a request that fails validation nev
 and the cold start stays short.
 """
 
-import json
-import logging
 import threading
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, TextIO, cast
+from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from . import continuation, lifecycle, ownership, responder
@@ -41,9 +38,10 @@ from .converge import Names
 from .crhelper_seam import CrhelperSeam
 from .errors import DeadlineExceeded, Handoff, ProviderError
 from .keys import Keys
-from .lifecycle import Made, Progress
+from .logs import RedactUrls, logger
 from .outcome import Answer, Carried, Failed, HandedOff, Outcome, Succeeded, response_body
 from .ownership import MANAGER
+from .progress import Made, Progress
 from .records import AlreadyRecorded, InProgress, RecordsUnavailable, Step
 from .request import (
     MAX_STEPS,
@@ -63,16 +61,10 @@ from .resource import (
     stewards,
 )
 from .runtime import Event, Runtime
-from .settings import SERVICE, settings
+from .settings import settings
 from .spec import parse_spec
 from .waiter import Budget
 
-#: JSON lines in ASCII: Powertools' default (ensure_ascii=False) writes any text as is, and a
-#: lone surrogate in an event would fail the UTF-8 write of every line of that request.
-logger = Logger(  # level: POWERTOOLS_LOG_LEVEL (default INFO)
-    service=SERVICE,
-    json_serializer=partial(json.dumps, separators=(",", ":"), default=str, ensure_ascii=True),
-)
 RECORD_LOST = RecordsUnavailable(
     "The provider could not record its progress in its records table to continue in a new "
     "invocation; see its logs"
@@ -84,28 +76,6 @@ FIND_YOUR_SET = (
     f"{MANAGER} naming this resource: aws ssm-incidents list-replication-sets, then aws "
     "ssm-incidents list-tags-for-resource --resource-arn ARN."
 )
-
-
-def send_logs_to(stream: TextIO) -> TextIO:
-    """Send the provider's JSON log lines to ``stream`` (Lambda's is stdout); the previous
-    stream comes back, for a host that runs the handler elsewhere to restore."""
-    handler = cast(logging.StreamHandler[TextIO], logger.registered_handler)
-    previous = handler.setStream(stream)
-    return previous if previous is not None else stream
-
-
-def log_formatter() -> logging.Formatter:
-    """The formatter of the provider's JSON lines, for a host that captures them."""
-    return logger.registered_formatter
-
-
-class RedactUrls(logging.Filter):
-    """Cut query strings (presigned credentials) out of any URL a library logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = responder.redact_text(record.getMessage())
-        record.args = ()
-        return True
 
 
 class Handler:

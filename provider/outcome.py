@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .request import Identity
+
+@dataclass(frozen=True)
+class Identity:
+    """What every response names, from whatever the event carries."""
+
+    stack_id: str
+    request_id: str
+    logical_id: str
+    physical_id: str  # the event's; a made-up one when it has none (a Create)
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class Carried:
     failing: str | None = None
     #: sha256 of CloudFormation's event: a continuation must carry that very event on.
     event_digest: str = ""
-    #: The set a Create was adopting (``provider.lifecycle.Progress.adopting``).
+    #: The set a Create was adopting (``provider.progress.Made.adopting``).
     adopting: str | None = None
 
 

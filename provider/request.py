@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .outcome import Identity
 from .responder import json_prefix
 from .response_url import MAX_URL_LENGTH
 from .spec import service_timeout
@@ -39,16 +40,6 @@ CONTINUATION = "ProviderContinuation"
 MAX_STEPS = 120
 #: Regions read from each of the properties as hints (a set has at most 3).
 MAX_HINTS = 10
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What every response names, from whatever the event carries."""
-
-    stack_id: str
-    request_id: str
-    logical_id: str
-    physical_id: str  # the event's; a made-up one when it has none (a Create)
 
 
 @dataclass(frozen=True)

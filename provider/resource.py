@@ -12,9 +12,9 @@ from aws_lambda_powertools import Logger
 from . import ownership
 from .converge import locate
 from .errors import InvalidProperties, ProviderError
-from .lifecycle import Made
 from .outcome import Carried, Failed
 from .ownership import MANAGER, Owner
+from .progress import Made
 from .request import Request
 from .runtime import Runtime
 from .settings import SERVICE

@@ -7,8 +7,8 @@ import sys
 import boto3
 import pytest
 
-from provider.app import RedactUrls
 from provider.crhelper_seam import CrhelperSeam
+from provider.logs import RedactUrls
 
 
 def test_the_crhelper_instance_builds_no_aws_client(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crhelper import CfnResource
 
 from local_cloudformation.protocol import FakeContext, RealClock
-from provider.app import RedactUrls
 from provider.crhelper_seam import CrhelperSeam
+from provider.logs import RedactUrls
 from provider.request import CRHELPER_KEYS
 
 
