@@ -74,7 +74,7 @@ def fail_or_continue(
         return fail(request, runtime, failure, progress, budget)
     assert progress.created is not None
     try:
-        lifecycle.discard(runtime.incidents(), progress.created, budget)
+        lifecycle.discard(runtime.incidents().within(budget), progress.created, budget)
     except Handoff:
         carried = continuation.carry(request, budget.deadline, progress.created, progress.adopting)
         return HandedOff(replace(carried, failing=failure.reason))
@@ -153,10 +153,10 @@ def _digest(properties: object) -> str:
 
 def _step(request: Request, runtime: Runtime, budget: Budget, progress: lifecycle.Progress) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
-    api = runtime.incidents()
+    api = runtime.incidents().within(budget)  # throttling waited out until the deadline
     names = Names(request.stack_name, request.identity.logical_id)
-    owner = stewards(request, runtime, progress.held)
-    keys = Keys(lambda region, key: runtime.kms().describe(region, key))  # KMS on first use
+    owner = replace(stewards(request, runtime, progress.held), api=api)
+    keys = Keys(lambda region, key: runtime.kms().within(budget).describe(region, key))
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
         lifecycle.delete(
             api,
