@@ -70,6 +70,15 @@ def failing(times: int, error: Exception) -> Callable[[], str]:
     return call
 
 
+def patient(
+    call: Callable[[], str], time: Time, operation: str = "GetReplicationSet", *, mutating: bool
+) -> str:
+    """``call`` through provider.retries, on ``time``'s budget, as Incident Manager's."""
+    return patiently(
+        call, time.budget(), operation=operation, service="Incident Manager", mutating=mutating
+    )
+
+
 @pytest.fixture(autouse=True)
 def _whole_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """No jitter: each wait is its whole delay, so that the waits read plainly."""
@@ -109,9 +118,7 @@ def test_reads_wait_out_throttling_5xx_and_lost_connections_changes_only_throttl
 def test_a_throttled_call_is_made_again_after_waits_that_double_up_to_20_s() -> None:
     time = Time()
     call = failing(8, THROTTLED)
-    answer = patiently(
-        call, time.budget(), operation="TagResource", service="Incident Manager", mutating=True
-    )
+    answer = patient(call, time, "TagResource", mutating=True)
     assert answer == "done"
     assert time.slept == [1, 2, 4, 8, 16, 20, 20, 20]
 
@@ -119,13 +126,7 @@ def test_a_throttled_call_is_made_again_after_waits_that_double_up_to_20_s() -> 
 def test_a_read_waits_out_5xx_and_lost_connections() -> None:
     time = Time()
     for error in (INTERNAL, LOST, TIMED_OUT):
-        answer = patiently(
-            failing(3, error),
-            time.budget(),
-            operation="GetReplicationSet",
-            service="Incident Manager",
-            mutating=False,
-        )
+        answer = patient(failing(3, error), time, "GetReplicationSet", mutating=False)
         assert answer == "done"
 
 
@@ -133,26 +134,14 @@ def test_a_read_waits_out_5xx_and_lost_connections() -> None:
 def test_a_change_that_may_have_been_applied_is_not_made_again(error: Exception) -> None:
     time = Time()
     with pytest.raises(type(error)):
-        patiently(
-            failing(1, error),
-            time.budget(),
-            operation="UpdateReplicationSet",
-            service="Incident Manager",
-            mutating=True,
-        )
+        patient(failing(1, error), time, "UpdateReplicationSet", mutating=True)
     assert time.slept == []
 
 
 def test_an_error_waiting_cannot_fix_ends_the_call_at_once() -> None:
     time = Time()
     with pytest.raises(ClientError):
-        patiently(
-            failing(1, DENIED),
-            time.budget(),
-            operation="GetReplicationSet",
-            service="Incident Manager",
-            mutating=False,
-        )
+        patient(failing(1, DENIED), time, "GetReplicationSet", mutating=False)
     assert time.slept == []
 
 
@@ -170,13 +159,7 @@ def test_without_a_budget_the_call_is_made_once() -> None:
 def test_throttling_past_the_deadline_ends_with_a_reason_that_names_the_call() -> None:
     time = Time(deadline=100)
     with pytest.raises(ServiceFailure) as failure:
-        patiently(
-            failing(1000, THROTTLED),
-            time.budget(),
-            operation="DeleteReplicationSet",
-            service="Incident Manager",
-            mutating=True,
-        )
+        patient(failing(1000, THROTTLED), time, "DeleteReplicationSet", mutating=True)
     assert time.slept == [1, 2, 4, 8, 16, 20, 20, 20]  # a 9th wait would pass the deadline
     assert failure.value.code == "ThrottlingException"
     assert failure.value.reason == (
@@ -191,13 +174,7 @@ def test_throttling_past_the_deadline_ends_with_a_reason_that_names_the_call() -
 def test_a_service_unavailable_past_the_deadline_says_so() -> None:
     time = Time(deadline=10)
     with pytest.raises(ServiceFailure) as failure:
-        patiently(
-            failing(1000, LOST),
-            time.budget(),
-            operation="GetReplicationSet",
-            service="Incident Manager",
-            mutating=False,
-        )
+        patient(failing(1000, LOST), time, "GetReplicationSet", mutating=False)
     assert failure.value.code is None
     assert failure.value.reason.startswith(
         "Incident Manager was unavailable for GetReplicationSet (Could not connect to the "
@@ -213,13 +190,7 @@ def test_a_service_unavailable_past_the_deadline_says_so() -> None:
 def test_when_lambda_time_runs_short_the_invocation_hands_off() -> None:
     time = Time(lambda_seconds=40)  # 10 s above the 30 s reserve
     with pytest.raises(Handoff):
-        patiently(
-            failing(1000, THROTTLED),
-            time.budget(),
-            operation="GetReplicationSet",
-            service="Incident Manager",
-            mutating=False,
-        )
+        patient(failing(1000, THROTTLED), time, "GetReplicationSet", mutating=False)
     assert time.slept == [1, 2, 4]  # the next wait (8 s) would leave less than the reserve
     assert START + 40 - time.now >= 30
 

@@ -36,6 +36,20 @@ def whole_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(retries, "jittered", lambda delay: delay)
 
 
+def delete_answer(event: dict[str, Any], status: str, reason: str = "") -> dict[str, Any]:
+    """The exact body CloudFormation should receive for ``event``, a Delete."""
+    return {
+        "Status": status,
+        "Reason": reason,
+        "PhysicalResourceId": event["PhysicalResourceId"],
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+        "NoEcho": False,
+        "Data": {},
+    }
+
+
 def existing(stack: Stack, properties: dict[str, Any]) -> str:
     arn = str(stack.create(properties)["PhysicalResourceId"])
     control.reset_call_counts()
@@ -51,16 +65,7 @@ def test_a_delete_whose_calls_are_throttled_past_botocores_attempts_succeeds(
         control.inject_fault(operation, "ThrottlingException", count=BURST)
     event = stack.event("Delete", BEFORE, physical_id=arn)
     response = stack.send(event)
-    assert response == {
-        "Status": "SUCCESS",
-        "Reason": "",
-        "PhysicalResourceId": arn,
-        "StackId": event["StackId"],
-        "RequestId": event["RequestId"],
-        "LogicalResourceId": "ReplicationSet",
-        "NoEcho": False,
-        "Data": {},
-    }
+    assert response == delete_answer(event, "SUCCESS")
     assert control.replication_set_arns() == []
     assert control.call_counts()["DeleteReplicationSet"] == BURST + 1
     assert stack.clock.slept == [1, 2, 1, 2]  # each burst: two waits, then through
@@ -111,22 +116,15 @@ def test_throttling_until_the_deadline_fails_naming_the_call_and_what_to_do(
     control.inject_fault("GetReplicationSet", "ThrottlingException", count=10_000, message="Rate")
     event = stack.event("Delete", BEFORE, physical_id=arn)
     response = stack.send(event)
-    assert response == {
-        "Status": "FAILED",
-        "Reason": (
-            "Incident Manager throttled GetReplicationSet (ThrottlingException: Rate) on each of "
-            "10 tries over 111 s, until the provider's deadline (PROVIDER_DEADLINE_SECONDS, or "
-            "the resource's ServiceTimeout); retry the stack operation once fewer calls are made "
-            "to Incident Manager in this account (another tool may be calling it in a loop), or "
-            "ask AWS for a higher request quota"
-        ),
-        "PhysicalResourceId": arn,
-        "StackId": event["StackId"],
-        "RequestId": event["RequestId"],
-        "LogicalResourceId": "ReplicationSet",
-        "NoEcho": False,
-        "Data": {},
-    }
+    assert response == delete_answer(
+        event,
+        "FAILED",
+        "Incident Manager throttled GetReplicationSet (ThrottlingException: Rate) on each of "
+        "10 tries over 111 s, until the provider's deadline (PROVIDER_DEADLINE_SECONDS, or "
+        "the resource's ServiceTimeout); retry the stack operation once fewer calls are made "
+        "to Incident Manager in this account (another tool may be calling it in a loop), or "
+        "ask AWS for a higher request quota",
+    )
     assert control.replication_set_arns() == [arn]  # nothing was changed
     assert sum(stack.clock.slept) == 111  # the next wait (20 s) would pass the 120 s
 
