@@ -14,7 +14,6 @@ runs short, since CloudFormation never retries a custom resource. Whatever is le
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -166,34 +165,44 @@ class IncidentsApi:
     def apply(self, arn: str, action: Action) -> None:
         """Make the one call that carries out ``action``, through the Region it names."""
         client = self._client_for(action.via or self.home)
-        call: Callable[[], object]
         match action:
             case AddRegion(name, kms_key):
                 add: AddRegionActionTypeDef = {
                     "regionName": name,
                     "sseKmsKeyId": service_key(kms_key),
                 }
-                operation = "UpdateReplicationSet"
-                call = partial(
-                    client.update_replication_set, arn=arn, actions=[{"addRegionAction": add}]
+                self._change(
+                    "UpdateReplicationSet",
+                    lambda: client.update_replication_set(
+                        arn=arn, actions=[{"addRegionAction": add}]
+                    ),
                 )
             case RemoveRegion(name):
                 remove: DeleteRegionActionTypeDef = {"regionName": name}
-                operation = "UpdateReplicationSet"
-                call = partial(
-                    client.update_replication_set, arn=arn, actions=[{"deleteRegionAction": remove}]
+                self._change(
+                    "UpdateReplicationSet",
+                    lambda: client.update_replication_set(
+                        arn=arn, actions=[{"deleteRegionAction": remove}]
+                    ),
                 )
             case TagSet(tags):
-                operation = "TagResource"
-                call = partial(client.tag_resource, resourceArn=arn, tags=dict(tags))
-            case UntagSet(keys):
-                operation = "UntagResource"
-                call = partial(client.untag_resource, resourceArn=arn, tagKeys=list(keys))
-            case _:  # SetDeletionProtection, the one kind left (mypy narrows the match to it)
-                operation = "UpdateDeletionProtection"
-                call = partial(
-                    client.update_deletion_protection, arn=arn, deletionProtected=action.enabled
+                self._change(
+                    "TagResource", lambda: client.tag_resource(resourceArn=arn, tags=dict(tags))
                 )
+            case UntagSet(keys):
+                self._change(
+                    "UntagResource",
+                    lambda: client.untag_resource(resourceArn=arn, tagKeys=list(keys)),
+                )
+            case _:  # SetDeletionProtection, the one kind left (mypy narrows the match to it)
+                enabled = action.enabled
+                self._change(
+                    "UpdateDeletionProtection",
+                    lambda: client.update_deletion_protection(arn=arn, deletionProtected=enabled),
+                )
+
+    def _change(self, operation: str, call: Callable[[], object]) -> None:
+        """A call that changes the set: made again only when throttled (``provider.retries``)."""
         self._call(operation, call, mutating=True)
 
     def delete(self, arn: str, region: str) -> bool:

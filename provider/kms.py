@@ -40,7 +40,7 @@ class KmsApi:
             found = patiently(
                 lambda: self._client_for(region).describe_key(KeyId=key)["KeyMetadata"],
                 self._budget,
-                operation="DescribeKey",
+                operation=f"DescribeKey of {key} in {region}",
                 service="KMS",
                 mutating=False,
             )

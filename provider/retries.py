@@ -129,7 +129,8 @@ def jittered(delay: float) -> float:
 def _gave_up(
     error: Exception, how: str, *, operation: str, service: str, tries: int, seconds: float
 ) -> ServiceFailure:
-    """The Reason at the deadline: the call, what kept happening, for how long, what to do."""
+    """The Reason at the deadline: the call, what kept happening, for how long, what to do
+    (the tries and seconds are this invocation's: an earlier one may have tried before)."""
     code = None
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", "Unknown"))
@@ -150,8 +151,8 @@ def _gave_up(
         else f"{service} was unavailable for {operation}"
     )
     return ServiceFailure(
-        f"{happened} ({what}) on each of {tries} tries over {seconds:.0f} s, until "
-        "the provider's deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout); "
+        f"{happened} ({what}) until the provider's deadline (PROVIDER_DEADLINE_SECONDS, or the "
+        f"resource's ServiceTimeout): each of its last {tries} tries, over {seconds:.0f} s; "
         f"{advice}",
         code=code,
     )

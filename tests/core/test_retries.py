@@ -163,9 +163,9 @@ def test_throttling_past_the_deadline_ends_with_a_reason_that_names_the_call() -
     assert time.slept == [1, 2, 4, 8, 16, 20, 20, 20]  # a 9th wait would pass the deadline
     assert failure.value.code == "ThrottlingException"
     assert failure.value.reason == (
-        "Incident Manager throttled DeleteReplicationSet (ThrottlingException: injected) on "
-        "each of 9 tries over 91 s, until the provider's deadline (PROVIDER_DEADLINE_SECONDS, "
-        "or the resource's ServiceTimeout); retry the stack operation once fewer calls are "
+        "Incident Manager throttled DeleteReplicationSet (ThrottlingException: injected) until "
+        "the provider's deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout): "
+        "each of its last 9 tries, over 91 s; retry the stack operation once fewer calls are "
         "made to Incident Manager in this account (another tool may be calling it in a loop), "
         "or ask AWS for a higher request quota"
     )
@@ -178,8 +178,9 @@ def test_a_service_unavailable_past_the_deadline_says_so() -> None:
     assert failure.value.code is None
     assert failure.value.reason.startswith(
         "Incident Manager was unavailable for GetReplicationSet (Could not connect to the "
-        'endpoint URL: "https://ssm-incidents.us-east-1.amazonaws.com") on each of 4 tries '
-        "over 7 s, until the provider's deadline"
+        'endpoint URL: "https://ssm-incidents.us-east-1.amazonaws.com") until the provider\'s '
+        "deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout): each of its "
+        "last 4 tries, over 7 s; "
     )
     assert failure.value.reason.endswith(
         "retry the stack operation once Incident Manager answers again (the AWS Health "

@@ -119,11 +119,11 @@ def test_throttling_until_the_deadline_fails_naming_the_call_and_what_to_do(
     assert response == delete_answer(
         event,
         "FAILED",
-        "Incident Manager throttled GetReplicationSet (ThrottlingException: Rate) on each of "
-        "10 tries over 111 s, until the provider's deadline (PROVIDER_DEADLINE_SECONDS, or "
-        "the resource's ServiceTimeout); retry the stack operation once fewer calls are made "
-        "to Incident Manager in this account (another tool may be calling it in a loop), or "
-        "ask AWS for a higher request quota",
+        "Incident Manager throttled GetReplicationSet (ThrottlingException: Rate) until the "
+        "provider's deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout): "
+        "each of its last 10 tries, over 111 s; retry the stack operation once fewer calls are "
+        "made to Incident Manager in this account (another tool may be calling it in a loop), "
+        "or ask AWS for a higher request quota",
     )
     assert control.replication_set_arns() == [arn]  # nothing was changed
     assert sum(stack.clock.slept) == 111  # the next wait (20 s) would pass the 120 s
