@@ -301,8 +301,11 @@ class Invocation:
                     extra={"step": carried.step})  # fmt: skip
 
     def _failed(self, failure: ProviderError, budget: Budget | None) -> Failed:
-        made, held = self.progress.now, self.held
-        return fail(self.request, self.runtime, failure, made=made, held=held, budget=budget)
+        """FAILED in place of a hand-off, decided while holding the answer: the claims kept
+        for the next step are left to expire (they do with the next invocation's time), as a
+        call to take them away could outlast this invocation, and then nothing would answer."""
+        made = self.progress.now
+        return fail(self.request, self.runtime, failure, made=made, held=[], budget=budget)
 
     def _answer_as_next_step(self, carried: Carried, failed: Failed) -> None:
         """Answer ``failed`` in place of the next step that could not be started, recorded as
@@ -374,10 +377,10 @@ def _lifecycle_step(
     held: list[tuple[str, str]],
 ) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
-    api = runtime.incidents()
+    api = runtime.incidents().within(budget)  # throttling waited out until the deadline
     names = Names(request.stack_name, request.identity.logical_id)
-    owner = stewards(request, runtime, held)
-    keys = Keys(lambda region, key: runtime.kms().describe(region, key))  # KMS on first use
+    owner = replace(stewards(request, runtime, held), api=api)
+    keys = Keys(lambda region, key: runtime.kms().within(budget).describe(region, key))
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
         lifecycle.delete(
             api, keys, request.physical_id, budget, names=names, owner=owner,
@@ -429,9 +432,8 @@ def fail_or_continue(
         return fail(request, runtime, failure, made=made, held=held, budget=budget)
     assert made.created is not None
     try:
-        lifecycle.discard(
-            runtime.incidents(), made.created, budget, manager=owner_of(request).token
-        )
+        api = runtime.incidents().within(budget)  # throttling waited out until the deadline
+        lifecycle.discard(api, made.created, budget, manager=owner_of(request).token)
     except Handoff:
         carried = continuation.carry(request, budget.deadline, made.created, made.adopting)
         return HandedOff(replace(carried, failing=failure.reason))

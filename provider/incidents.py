@@ -3,26 +3,38 @@
 Incident Manager answers for a replication set only in the set's own Regions, so every call
 about the set names the Region it goes through; the clients are built per Region on first use.
 
-Throttling and internal errors are retried by botocore's standard retry mode (bounded by
-``PROVIDER_MAX_ATTEMPTS``); whatever is left surfaces as :class:`ServiceFailure` whose reason
-names the operation and what to do.
+Each call gets botocore's standard retry mode (``PROVIDER_MAX_ATTEMPTS`` attempts, which fit
+the hand-off reserve). A request's step calls through :meth:`IncidentsApi.within` its budget:
+throttling, and for reads the service's 5xx and lost connections, are then waited out until the
+request's deadline (``provider.retries``), handing off to a new invocation when this one's time
+runs short, since CloudFormation never retries a custom resource. Whatever is left surfaces as
+:class:`ServiceFailure` whose reason names the operation and what to do.
 """
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceFailure
 from .plan import Action, AddRegion, RemoveRegion, TagSet, UntagSet
+from .retries import patiently
 from .spec import ReplicationSetSpec
 from .state import LiveRegion, LiveReplicationSet
+from .waiter import Budget
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm_incidents import SSMIncidentsClient
-    from mypy_boto3_ssm_incidents.type_defs import ReplicationSetTypeDef
+    from mypy_boto3_ssm_incidents.type_defs import (
+        AddRegionActionTypeDef,
+        DeleteRegionActionTypeDef,
+        ReplicationSetTypeDef,
+    )
+
+
+T = TypeVar("T")
 
 
 class SetExists(Exception):
@@ -36,25 +48,61 @@ class NotFound(Exception):
 class IncidentsApi:
     """Incident Manager as the provider calls it: ``home`` is the provider's own Region."""
 
-    def __init__(self, client_for: Callable[[str], "SSMIncidentsClient"], home: str) -> None:
+    def __init__(
+        self,
+        client_for: Callable[[str], "SSMIncidentsClient"],
+        home: str,
+        budget: Budget | None = None,
+    ) -> None:
         self._client_for = client_for
         self.home = home
+        self._budget = budget
+
+    def within(self, budget: Budget) -> "IncidentsApi":
+        """The same API (its clients shared) whose calls wait out throttling, and for reads
+        the service's 5xx and lost connections, within ``budget``: what a request's step
+        calls through, so that a burst ends the request only at its deadline.
+
+        >>> api.within(budget).status(arn, "us-east-1")  # doctest: +SKIP
+        """
+        return IncidentsApi(self._client_for, self.home, budget)
+
+    def _call(
+        self,
+        operation: str,
+        call: Callable[[], T],
+        *,
+        expected: tuple[str, ...] = (),
+        mutating: bool = False,
+    ) -> T:
+        """``call()``, retried as its kind allows (``provider.retries``), its errors typed."""
+        with _calling(operation, expected):
+            return patiently(
+                call,
+                self._budget,
+                operation=operation,
+                service="Incident Manager",
+                mutating=mutating,
+            )
 
     def create(self, spec: ReplicationSetSpec, client_token: str, marks: Mapping[str, str]) -> str:
         """Create the set (idempotent per token) with the template's tags and ``marks`` (who
         manages it) and return its ARN; SetExists if one exists."""
         regions = {r.name: {"sseKmsKeyId": service_key(r.kms_key)} for r in spec.regions}
         expected = ("ServiceQuotaExceededException", "ConflictException")
+        tags = {**spec.tags, **marks}
+        kwargs = {"tags": tags} if tags else {}
         try:
-            with _calling("CreateReplicationSet", expected=expected):
-                tags = {**spec.tags, **marks}
-                kwargs = {"tags": tags} if tags else {}
-                client = self._client_for(self.home)
-                return client.create_replication_set(
+            return self._call(
+                "CreateReplicationSet",
+                lambda: self._client_for(self.home).create_replication_set(
                     regions=regions,  # type: ignore[arg-type]
                     clientToken=client_token[:128],
                     **kwargs,
-                )["arn"]
+                )["arn"],
+                expected=expected,
+                mutating=True,
+            )
         except ClientError as error:
             # The quota error says a set exists; ConflictException (the model declares it, the
             # API reference: "an inconsistent state") may mean one, or a change under way:
@@ -75,20 +123,22 @@ class IncidentsApi:
 
     def existing_arn(self) -> str | None:
         """The account's replication set, if any (ListReplicationSets)."""
-        with _calling("ListReplicationSets"):
+
+        def first() -> str | None:
             pages = self._client_for(self.home).get_paginator("list_replication_sets").paginate()
-            for page in pages:
-                for arn in page["replicationSetArns"]:
-                    return arn
-        return None
+            return next((arn for page in pages for arn in page["replicationSetArns"]), None)
+
+        return self._call("ListReplicationSets", first)
 
     def find(self, arn: str, region: str) -> LiveReplicationSet:
         """The whole set, tags included (two calls), through ``region``; NotFound otherwise."""
         live = self._read(arn, region)
         try:
-            with _calling("ListTagsForResource", expected=("ResourceNotFoundException",)):
-                client = self._client_for(region)
-                tags = client.list_tags_for_resource(resourceArn=arn)["tags"]
+            tags = self._call(
+                "ListTagsForResource",
+                lambda: self._client_for(region).list_tags_for_resource(resourceArn=arn)["tags"],
+                expected=("ResourceNotFoundException",),
+            )
         except ClientError:
             raise NotFound(arn) from None
         return replace(live, tags=tags)
@@ -103,8 +153,11 @@ class IncidentsApi:
 
     def _read(self, arn: str, region: str) -> LiveReplicationSet:
         try:
-            with _calling("GetReplicationSet", expected=("ResourceNotFoundException",)):
-                found = self._client_for(region).get_replication_set(arn=arn)["replicationSet"]
+            found = self._call(
+                "GetReplicationSet",
+                lambda: self._client_for(region).get_replication_set(arn=arn)["replicationSet"],
+                expected=("ResourceNotFoundException",),
+            )
         except ClientError:
             raise NotFound(arn) from None
         return _live(arn, found)
@@ -114,32 +167,53 @@ class IncidentsApi:
         client = self._client_for(action.via or self.home)
         match action:
             case AddRegion(name, kms_key):
-                key = service_key(kms_key)
-                with _calling("UpdateReplicationSet"):
-                    client.update_replication_set(
-                        arn=arn,
-                        actions=[{"addRegionAction": {"regionName": name, "sseKmsKeyId": key}}],
-                    )
+                add: AddRegionActionTypeDef = {
+                    "regionName": name,
+                    "sseKmsKeyId": service_key(kms_key),
+                }
+                self._change(
+                    "UpdateReplicationSet",
+                    lambda: client.update_replication_set(
+                        arn=arn, actions=[{"addRegionAction": add}]
+                    ),
+                )
             case RemoveRegion(name):
-                with _calling("UpdateReplicationSet"):
-                    client.update_replication_set(
-                        arn=arn, actions=[{"deleteRegionAction": {"regionName": name}}]
-                    )
+                remove: DeleteRegionActionTypeDef = {"regionName": name}
+                self._change(
+                    "UpdateReplicationSet",
+                    lambda: client.update_replication_set(
+                        arn=arn, actions=[{"deleteRegionAction": remove}]
+                    ),
+                )
             case TagSet(tags):
-                with _calling("TagResource"):
-                    client.tag_resource(resourceArn=arn, tags=dict(tags))
+                self._change(
+                    "TagResource", lambda: client.tag_resource(resourceArn=arn, tags=dict(tags))
+                )
             case UntagSet(keys):
-                with _calling("UntagResource"):
-                    client.untag_resource(resourceArn=arn, tagKeys=list(keys))
+                self._change(
+                    "UntagResource",
+                    lambda: client.untag_resource(resourceArn=arn, tagKeys=list(keys)),
+                )
             case _:  # SetDeletionProtection, the one kind left (mypy narrows the match to it)
-                with _calling("UpdateDeletionProtection"):
-                    client.update_deletion_protection(arn=arn, deletionProtected=action.enabled)
+                enabled = action.enabled
+                self._change(
+                    "UpdateDeletionProtection",
+                    lambda: client.update_deletion_protection(arn=arn, deletionProtected=enabled),
+                )
+
+    def _change(self, operation: str, call: Callable[[], object]) -> None:
+        """A call that changes the set: made again only when throttled (``provider.retries``)."""
+        self._call(operation, call, mutating=True)
 
     def delete(self, arn: str, region: str) -> bool:
         """Start deleting the set; False when it was already gone."""
         try:
-            with _calling("DeleteReplicationSet", expected=("ResourceNotFoundException",)):
-                self._client_for(region).delete_replication_set(arn=arn)
+            self._call(
+                "DeleteReplicationSet",
+                lambda: self._client_for(region).delete_replication_set(arn=arn),
+                expected=("ResourceNotFoundException",),
+                mutating=True,
+            )
         except ClientError:
             return False
         return True

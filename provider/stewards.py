@@ -172,8 +172,8 @@ class Stewards:
         the next invocation checks that nobody adopted the set meanwhile (``adoption``)."""
         try:
             self._mark_claim(arn, region, deadline)
-        except ServiceFailure as error:
-            log.info("the claim expires with this invocation", extra={"reason": error.reason})
+        except (ServiceFailure, Handoff) as error:  # Handoff: throttled, and no time to wait
+            log.info("the claim expires with this invocation", extra={"reason": _why(error)})
             return
         self.held.append((arn, region))
 
@@ -183,12 +183,13 @@ class Stewards:
             self._release(*self.held.pop())
 
     def _release(self, arn: str, region: str) -> None:
-        """Take the claim away; where that fails, it expires with this invocation anyway."""
+        """Take the claim away; where that fails, it expires with this invocation anyway (so
+        a call throttled past this invocation's time is not waited for either)."""
         try:
             self.api.apply(arn, UntagSet((ownership.claim_key(self.me),), region))
-        except ServiceFailure as error:
+        except (ServiceFailure, Handoff) as error:
             log.warning(
-                "could not remove the claim; it expires on its own", extra={"error": error.reason}
+                "could not remove the claim; it expires on its own", extra={"error": _why(error)}
             )
 
     def _read(self, arn: str, region: str) -> LiveReplicationSet:
@@ -227,3 +228,7 @@ class Stewards:
 
     def note_key(self, kind: str, arn: str) -> str:
         return f"{kind}#{self.me.token}#{arn}"
+
+
+def _why(error: Exception) -> str:
+    return error.reason if isinstance(error, ServiceFailure) else "Lambda time ran short"

@@ -34,16 +34,21 @@ def test_transient_errors_are_retried_then_succeed(stack: Stack, code: str) -> N
     assert control.call_counts()["CreateReplicationSet"] == 3
 
 
-def test_persistent_throttling_fails_after_bounded_attempts(stack: Stack) -> None:
+def test_a_change_that_keeps_failing_with_5xx_fails_after_botocores_attempts(stack: Stack) -> None:
+    """A 5xx may come after the service acted: the provider does not make the change again
+    past botocore's attempts (throttling it waits out: test_patience.py)."""
     control.inject_fault(
-        "CreateReplicationSet", "ThrottlingException", count=50, message="Rate exceeded"
+        "CreateReplicationSet", "InternalServerException", count=50, message="Internal error"
     )
     response = stack.create(ONE_REGION)
     assert response["Status"] == "FAILED"
-    assert response["Reason"].startswith(
-        "CreateReplicationSet failed with ThrottlingException after 5 attempts: Rate exceeded"
+    assert response["Reason"] == (
+        "CreateReplicationSet failed with InternalServerException after 5 attempts: Internal "
+        "error (Incident Manager kept failing; retry the stack update)"
     )
-    assert control.call_counts()["CreateReplicationSet"] == 5
+    # botocore's 5 attempts, and 5 more asking with the same token whether it made the set
+    assert control.call_counts()["CreateReplicationSet"] == 10
+    assert all_sets() == []
 
 
 def test_conflict_says_what_is_in_the_way(stack: Stack) -> None:

@@ -1,5 +1,6 @@
 """Each of Incident Manager's errors at the first, a middle and the last call of Create,
-Update and Delete: transient ones ride through, permanent ones end in one clear FAILED."""
+Update and Delete: transient ones ride through, however long they last (within the deadline:
+test_patience.py), permanent ones end in one clear FAILED."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator import control
-from emulator.operations import declared_errors
+from emulator.operations import MUTATING_OPERATIONS, declared_errors
 from tests.provider.conftest import Stack, marked
 
 #: Faults and deliveries, not Region ages: one reading of the assumed 24-hour rule is enough
@@ -16,9 +17,10 @@ from tests.provider.conftest import Stack, marked
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 
 TRANSIENT = ["ThrottlingException", "InternalServerException"]
+#: Longer than the 5 attempts botocore makes per call in these tests (conftest.deployment).
+BURST = 12
 PERMANENT = [
-    "ThrottlingException",
-    "InternalServerException",
+    "InternalServerException",  # for a change, which may have been applied: not waited out
     "AccessDeniedException",
     "ServiceQuotaExceededException",
     "ConflictException",
@@ -131,12 +133,41 @@ def test_transient_errors_end_in_success(
     expect_final_state(case[0], arn, response)
 
 
+def waited_out(operation: str, code: str) -> bool:
+    """Whether the provider waits ``code`` out, past botocore's attempts (provider.retries):
+    throttling always, 5xx only for a read."""
+    return code == "ThrottlingException" or operation not in MUTATING_OPERATIONS
+
+
+#: Each case with each transient error the provider waits out for its call.
+BURST_CASES = [
+    (case, code)
+    for case in CASES
+    for code in TRANSIENT
+    if waited_out(case[0].calls[case[1]].operation, code)
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), BURST_CASES, ids=[f"{ids(c)}-{code}" for c, code in BURST_CASES]
+)
+def test_bursts_longer_than_botocores_attempts_are_waited_out(
+    stack: Stack, case: tuple[Scenario, str], code: str
+) -> None:
+    arn, response = run_with_fault(stack, case, code, count=BURST)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    expect_final_state(case[0], arn, response)
+    operation = case[0].calls[case[1]].operation
+    assert control.call_counts()[operation] >= BURST + 1  # each failed attempt, then the one
+
+
 #: Each case with each permanent error its call can answer (the service model's declared errors).
 PERMANENT_CASES = [
     (case, code)
     for case in CASES
     for code in PERMANENT
     if code in declared_errors(case[0].calls[case[1]].operation)
+    and not waited_out(case[0].calls[case[1]].operation, code)
 ]
 
 

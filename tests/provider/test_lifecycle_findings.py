@@ -452,3 +452,25 @@ def test_a_later_forward_update_is_not_taken_for_the_rollback_of_a_refused_one(
     forward = update({**team_a, "Tags": tags(team="z")}, prod)
     assert forward["Status"] == "FAILED"
     assert f"Replication set {arn} is managed by" in forward["Reason"]
+
+
+def test_a_hand_back_that_cannot_continue_answers_though_taking_its_claim_away_hangs(
+    stack: Stack,
+) -> None:
+    stack.create({"Regions": [{"RegionName": "us-east-1"}], "Tags": tags(team="a")})
+    adopt = {
+        "Regions": [{"RegionName": "us-east-1"}],
+        "Tags": tags(team="platform"),
+        "AdoptExisting": "true",
+    }
+    answer = stack.create(adopt, stack_id=PLATFORM)
+    assert answer["Status"] == "SUCCESS"
+    stack.timeout_seconds = 90
+    stack.refuse_self_invoke = True
+    # Reading the tags twice takes 62 s: the hand-back's first change finds 28 s left, under
+    # the 30 s reserve, and hands off with the set ACTIVE (its claim kept for the next
+    # invocation); Lambda refuses that invocation, and taking the claim away hangs.
+    stack.call_seconds = Durations({"ListTagsForResource": [31, 31]})
+    stack.hang_once["UntagResource"] = 95
+    rollback = rolled_back(stack, answer, adopt)  # Stack.send: exactly one answer
+    assert rollback["Status"] == "FAILED"

@@ -12,11 +12,12 @@ new logical ID adopts the set, the old one's cleanup Delete follows), also onto 
 deployment (how a resource moves to a new ServiceToken); adoption into the other stack, and an
 adoption that CloudFormation rolls back; delete, retained or refused by deletion protection
 (deleted again once, then retained). Lambda's side: faults for one operation (transient or for
-good), slow transitions with short Lambda time (continuations), refused self-invokes, a call
-that outlasts the invocation (crhelper's timer answers, Lambda retries the invocation twice;
-any call of a Create, Update or Delete, also the n-th of its kind), and any earlier event
-delivered again, late (a duplicate, or an old request after the stack moved on). Changes
-outside the stack too.
+good; a lasting throttle, or a read's lasting 5xx, is a burst the provider waits out, handing
+off as Lambda time runs low), slow transitions with short Lambda time (continuations), refused
+self-invokes, a call that outlasts the invocation (crhelper's timer answers, Lambda retries the
+invocation twice; any call of a Create, Update or Delete, also the n-th of its kind), and any
+earlier event delivered again, late (a duplicate, or an old request after the stack moved on).
+Changes outside the stack too.
 
 After every request: one answer (a repeat is the same answer); SUCCESS means the live set
 equals the template of its manager; invalid input and repeated deliveries make no mutating

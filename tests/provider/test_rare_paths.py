@@ -16,6 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
+from provider import retries
 from provider.ownership import CLAIM, MANAGER
 from provider.settings import settings
 from tests.provider.conftest import HOME, MakeKey, Stack, marked, success
@@ -39,10 +40,12 @@ def failing(
     code: str,
     when: Callable[[bytes], bool] = lambda _: True,
     message: str = "refused",
+    *,
+    status: int = 400,
 ) -> Iterator[list[str]]:
     """Calls of ``operation`` through ``client`` (those whose request body ``when`` picks) are
-    answered with AWS's error ``code`` and ``message``, or fail to connect (UNREACHABLE), until
-    the block ends; yields the calls so answered."""
+    answered with AWS's error ``code`` and ``message`` (HTTP ``status``), or fail to connect
+    (UNREACHABLE), until the block ends; yields the calls so answered."""
     answered: list[str] = []
     service = client.meta.service_model.service_id.hyphenize()
 
@@ -53,8 +56,8 @@ def failing(
         if code == UNREACHABLE:
             raise EndpointConnectionError(endpoint_url=f"https://{service}.{HOME}.amazonaws.com")
         error = {"Code": code, "Message": message}
-        response = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
-        return AWSResponse(params["url"], 400, HTTPHeaders(), None), response
+        response = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
+        return AWSResponse(params["url"], status, HTTPHeaders(), None), response
 
     client.meta.events.register(f"before-call.{service}.{operation}", answer)
     try:
@@ -101,15 +104,9 @@ def test_an_update_whose_set_is_deleted_between_its_two_reads_creates_it_anew(
             "to perform kms:DescribeKey (grant kms:DescribeKey to the provider's role)",
         ),
         (
-            "KMSInternalException",
-            "internal error",
-            "DescribeKey of {key} in us-east-1 failed with KMSInternalException: internal error",
-        ),
-        (
-            UNREACHABLE,
-            "",
-            "DescribeKey could not reach KMS in us-east-1: Could not connect to the endpoint "
-            'URL: "https://kms.us-east-1.amazonaws.com"',
+            "InvalidArnException",
+            "not an ARN",
+            "DescribeKey of {key} in us-east-1 failed with InvalidArnException: not an ARN",
         ),
     ],
 )
@@ -122,6 +119,37 @@ def test_a_key_kms_will_not_describe_fails_the_request_before_any_change(
         response = stack.create({"Regions": regions(HOME, key={HOME: key})})
     assert answered
     assert (response["Status"], response["Reason"]) == ("FAILED", reason.format(key=key))
+    assert control.call_counts() == {} and all_sets() == []
+
+
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        ("KMSInternalException", "KMSInternalException: internal error"),
+        (
+            UNREACHABLE,
+            'Could not connect to the endpoint URL: "https://kms.us-east-1.amazonaws.com"',
+        ),
+    ],
+)
+def test_a_kms_that_keeps_failing_is_waited_out_until_the_deadline_then_fails_before_any_change(
+    stack: Stack, kms_key: MakeKey, monkeypatch: pytest.MonkeyPatch, code: str, what: str
+) -> None:
+    monkeypatch.setenv("PROVIDER_DEADLINE_SECONDS", "120")
+    settings.cache_clear()
+    monkeypatch.setattr(retries, "jittered", lambda delay: delay)  # waits of 1, 2, 4... 20 s
+    key = kms_key(HOME)
+    kms = stack.runtime.kms()._client_for(HOME)
+    with failing(kms, "DescribeKey", code, message="internal error", status=500) as answered:
+        response = stack.create({"Regions": regions(HOME, key={HOME: key})})
+    assert answered
+    assert (response["Status"], response["Reason"]) == (
+        "FAILED",
+        f"KMS was unavailable for DescribeKey of {key} in us-east-1 ({what}) until the "
+        "provider's deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout): "
+        "each of its last 10 tries, over 111 s; retry the stack operation once KMS answers "
+        "again (the AWS Health Dashboard shows service events)",
+    )
     assert control.call_counts() == {} and all_sets() == []
 
 
