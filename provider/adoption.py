@@ -16,18 +16,17 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from . import ownership
-from .converge import Located, Names, converge, locate, once_active
+from .converge import Located, converge, locate, once_active
 from .errors import ProviderError, ServiceFailure
 from .incidents import IncidentsApi
 from .keys import Keys
-from .ownership import Marks
+from .live import LiveReplicationSet
+from .ownership import Marks, Resource
 from .plan import via
 from .settings import SERVICE
 from .spec import RegionSpec, ReplicationSetSpec
-from .state import LiveReplicationSet
 from .stewards import Claim, Stewards, crowded
-from .waiter import Budget
-from .waits import wait_active
+from .waiting import Budget, wait_active
 
 log = Logger(service=SERVICE, child=True)
 ADOPTION = "adoption"
@@ -150,7 +149,7 @@ def _put_back(
     note_key, noted = noted_adoption(stewards, arn)
     if noted is None:  # kept before the adoption changed anything; gone only if expired
         return ""
-    outcome = put_back(api, keys, arn, replaced=noted, budget=budget, names=None)
+    outcome = put_back(api, keys, arn, replaced=noted, budget=budget, resource=None)
     claim.region = via(set(noted.regions), api.home)  # in the set again
     if outcome == PUT_BACK:
         stewards.notes.drop(note_key)
@@ -199,14 +198,14 @@ def put_back(
     *,
     replaced: Replaced,
     budget: Budget,
-    names: Names | None,
+    resource: Resource | None,
 ) -> str:
     """Bring the set back to what the adoption found; the sentence a Reason gets about it."""
     try:
         found = locate(api, arn, replaced.regions, whole=True)
         if found is None:
             return ""
-        converge(api, keys, arn, replaced.as_spec(), budget, found=found, names=names)
+        converge(api, keys, arn, replaced.as_spec(), budget, found=found, resource=resource)
     except ProviderError as error:
         return (
             " The adoption could not put back what it changed: "
@@ -226,7 +225,7 @@ def hand_back(
     marks: Marks,
     budget: Budget,
     stewards: Stewards,
-    names: Names,
+    resource: Resource,
 ) -> None:
     """The manager's Delete, with others in line: the last of them manages the set again, as
     the adoption found it when this resource's note of it is still there."""
@@ -243,7 +242,7 @@ def hand_back(
                 replaced.as_spec(),
                 budget,
                 found=Located(claim.live, claim.region),
-                names=names,
+                resource=resource,
             )
         except ProviderError as error:
             error.reason = (

@@ -34,7 +34,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from . import continuation, lifecycle, ownership, responder
-from .converge import Names
 from .crhelper_seam import CrhelperSeam
 from .errors import DeadlineExceeded, Handoff, ProviderError
 from .keys import Keys
@@ -55,15 +54,15 @@ from .resource import (
     LOGGED_REASON,
     confirm,
     handed_on,
-    owner_of,
     proven,
     refusal,
+    resource_of,
     stewards,
 )
 from .runtime import Event, Runtime
 from .settings import settings
 from .spec import parse_spec
-from .waiter import Budget
+from .waiting import Budget
 
 RECORD_LOST = RecordsUnavailable(
     "The provider could not record its progress in its records table to continue in a new "
@@ -167,7 +166,7 @@ class Invocation:
         self.budget: Budget | None = None  # set as the step starts: its record is ours then
         self.outcome: Outcome | None = None  # what the step came to, before its record
         self.done: Done | None = None  # ...and, after it, ready to deliver
-        self.sent = False
+        self.delivery = Delivery(runtime, request, context, self.step)
 
     def run_step(self) -> None:
         """crhelper's registered function: the step's outcome into ``done``; never raises."""
@@ -206,34 +205,13 @@ class Invocation:
         """The step itself, in the records' care: never raises (Powertools would then delete
         the step's record, and a later delivery would run the step again)."""
         self.budget = budget  # from here, crhelper's timer completes this step's record
-        self.outcome = self._outcome(budget, carried)  # the timer's, should it come now
-        return self.outcome
-
-    def _outcome(self, budget: Budget, carried: Carried | None) -> Outcome:
-        request, runtime = self.request, self.runtime
-        try:
-            self.progress = Progress(handed_on(carried))
-            confirm(request, runtime, self.progress.now)
-            if carried and carried.failing:  # the timer's failure, carried on to finish
-                if request.request_type == "Create" and not self.progress.now.created:
-                    found = created_by(request, runtime)
-                    if found:
-                        self.progress.created(found)
-                failure = ProviderError(carried.failing)
-                return fail_or_continue(
-                    request, runtime, failure, progress=self.progress, held=self.held, budget=budget
-                )
-            return decide(request, runtime, budget, self.progress, self.held)
-        except ProviderError as error:  # the records' hand-on unconfirmed, or the failure path's
-            return fail(
-                request, runtime, error, made=self.progress.now, held=self.held, budget=budget
-            )
-        except Exception as error:
-            logger.exception("unexpected error")
-            failure = ProviderError(internal_error(error))
-            return fail(
-                request, runtime, failure, made=self.progress.now, held=self.held, budget=budget
-            )
+        self.progress = Progress(handed_on(carried))
+        progress, held = self.progress, self.held
+        outcome = step_outcome(
+            self.request, self.runtime, carried, progress=progress, held=held, budget=budget
+        )
+        self.outcome = outcome  # the timer's too, should it come now
+        return outcome
 
     def answer(self, crhelper_reason: str | None) -> None:
         """crhelper's answer (its ``_send``): after the step (None), or its own FAILED (its
@@ -244,13 +222,14 @@ class Invocation:
         try:
             if crhelper_reason is None:
                 if self.done is not None:
-                    self._deliver(self.done, self.budget)
+                    self.delivery.deliver(self.done, self.progress.now, self.budget)
             else:
-                self._deliver(self._instead_of_the_step(crhelper_reason), None)
+                done = self._instead_of_the_step(crhelper_reason)
+                self.delivery.deliver(done, self.progress.now, None)
         except Exception as error:
             logger.exception("could not deliver the answer")
-            if not self.sent:
-                self._send(Failed(internal_error(error)))
+            if not self.delivery.sent:
+                self.delivery.send(Failed(internal_error(error)))
 
     def _instead_of_the_step(self, reason: str) -> Done:
         """crhelper answers on its own: Lambda's limit is half a second away. The step's record
@@ -273,20 +252,31 @@ class Invocation:
             return Done(outcome)
         return Done(outcome, recorded=True)
 
-    def _deliver(self, done: Done, budget: Budget | None) -> None:
+
+class Delivery:
+    """How one invocation's outcome leaves, once: the answer sent, or the next step started
+    (only by the invocation that handed off, once the next step can read what it needs)."""
+
+    def __init__(
+        self, runtime: Runtime, request: Request, context: LambdaContext, step: Step
+    ) -> None:
+        self.runtime, self.request, self.context, self.step = runtime, request, context, step
+        self.sent = False
+
+    def deliver(self, done: Done, made: Made, budget: Budget | None) -> None:
         """Send the answer, or start the next step (only from the invocation that handed off,
         and only once the next step can read what it needs)."""
         outcome = done.outcome
         if not isinstance(outcome, HandedOff):
-            self._send(outcome)
+            self.send(outcome)
         elif not done.fresh:
             logger.info("this step already handed off: nothing to do")
         elif not done.recorded:
-            self._send(self._failed(RECORD_LOST, budget))
+            self.send(self._failed(RECORD_LOST, made, budget))
         else:
-            self._hand_off(outcome.carried, budget)
+            self._hand_off(outcome.carried, made, budget)
 
-    def _hand_off(self, carried: Carried, budget: Budget | None) -> None:
+    def _hand_off(self, carried: Carried, made: Made, budget: Budget | None) -> None:
         try:
             event = continuation.next_event(self.request, carried)
             self.runtime.continue_later(event, self.context)
@@ -295,16 +285,15 @@ class Invocation:
             # A failure being handed on is the one to answer; else, that it could not go on.
             reason = carried.failing or f"Could not continue in a new invocation: {error}"
             failure = ProviderError(responder.redact_text(reason))
-            self._answer_as_next_step(carried, self._failed(failure, budget))
+            self._answer_as_next_step(carried, self._failed(failure, made, budget))
             return
         logger.info("Lambda time is running out: continuing in a new invocation",
                     extra={"step": carried.step})  # fmt: skip
 
-    def _failed(self, failure: ProviderError, budget: Budget | None) -> Failed:
+    def _failed(self, failure: ProviderError, made: Made, budget: Budget | None) -> Failed:
         """FAILED in place of a hand-off, decided while holding the answer: the claims kept
         for the next step are left to expire (they do with the next invocation's time), as a
         call to take them away could outlast this invocation, and then nothing would answer."""
-        made = self.progress.now
         return fail(self.request, self.runtime, failure, made=made, held=[], budget=budget)
 
     def _answer_as_next_step(self, carried: Carried, failed: Failed) -> None:
@@ -317,12 +306,12 @@ class Invocation:
             return  # the next step started after all: it answers
         except RecordsUnavailable as error:
             logger.error("could not record the answer", extra={"reason": error.reason})
-            self._send(failed)
+            self.send(failed)
             return
         if ran.fresh:
-            self._send(failed)
+            self.send(failed)
 
-    def _send(self, outcome: Answer) -> None:
+    def send(self, outcome: Answer) -> None:
         self.sent = True
         send(self.runtime, self.request.response_url, response_body(self.request.identity, outcome))
 
@@ -334,6 +323,37 @@ def make_handler(runtime: Runtime) -> Handler:
 
 
 # -- the step: from a request to its outcome ------------------------------------------------
+
+
+def step_outcome(
+    request: Request,
+    runtime: Runtime,
+    carried: Carried | None,
+    *,
+    progress: Progress,
+    held: list[tuple[str, str]],
+    budget: Budget,
+) -> Outcome:
+    """The step itself: what the step before handed on, confirmed, then the lifecycle step
+    or the failure it carries on; whatever it raises is its FAILED outcome."""
+    try:
+        confirm(request, runtime, progress.now)
+        if carried and carried.failing:  # the timer's failure, carried on to finish
+            if request.request_type == "Create" and not progress.now.created:
+                found = created_by(request, runtime)
+                if found:
+                    progress.created(found)
+            failure = ProviderError(carried.failing)
+            return fail_or_continue(
+                request, runtime, failure, progress=progress, held=held, budget=budget
+            )
+        return decide(request, runtime, budget, progress, held)
+    except ProviderError as error:  # the records' hand-on unconfirmed, or the failure path's
+        return fail(request, runtime, error, made=progress.now, held=held, budget=budget)
+    except Exception as error:
+        logger.exception("unexpected error")
+        failure = ProviderError(internal_error(error))
+        return fail(request, runtime, failure, made=progress.now, held=held, budget=budget)
 
 
 def decide(
@@ -378,12 +398,12 @@ def _lifecycle_step(
 ) -> str:
     """The lifecycle step the request asks for; the physical ID to answer with."""
     api = runtime.incidents().within(budget)  # throttling waited out until the deadline
-    names = Names(request.stack_name, request.identity.logical_id)
+    resource = resource_of(request)
     owner = replace(stewards(request, runtime, held), api=api)
     keys = Keys(lambda region, key: runtime.kms().within(budget).describe(region, key))
     if request.request_type == "Delete":  # properties are not checked: Delete must go through
         lifecycle.delete(
-            api, keys, request.physical_id, budget, names=names, owner=owner,
+            api, keys, request.physical_id, budget, resource=resource, owner=owner,
             hints=request.named_regions,
         )  # fmt: skip
         return request.physical_id
@@ -392,7 +412,7 @@ def _lifecycle_step(
     if request.request_type == "Create":
         return lifecycle.create(api, keys, spec, token, budget, owner=owner, progress=progress)
     return lifecycle.update(
-        api, keys, spec, request.physical_id, token=token, budget=budget, names=names,
+        api, keys, spec, request.physical_id, token=token, budget=budget, resource=resource,
         owner=owner, hints=request.named_regions, progress=progress,
     )  # fmt: skip
 
@@ -404,7 +424,7 @@ def created_by(request: Request, runtime: Runtime) -> str | None:
     try:
         api = runtime.incidents()
         spec = Keys(runtime.kms().describe).resolve(parse_spec(request.properties, api.home))
-        marks = ownership.manager_tags(owner_of(request))
+        marks = ownership.manager_tags(resource_of(request))
         return lifecycle.created_with(api, spec, request.identity.request_id, marks)
     except ProviderError:
         return None
@@ -433,7 +453,7 @@ def fail_or_continue(
     assert made.created is not None
     try:
         api = runtime.incidents().within(budget)  # throttling waited out until the deadline
-        lifecycle.discard(api, made.created, budget, manager=owner_of(request).token)
+        lifecycle.discard(api, made.created, budget, manager=resource_of(request).token)
     except Handoff:
         carried = continuation.carry(request, budget.deadline, made.created, made.adopting)
         return HandedOff(replace(carried, failing=failure.reason))
@@ -480,7 +500,7 @@ def _discard(request: Request, runtime: Runtime, arn: str, budget: Budget | None
     try:
         if budget is None:
             raise Handoff
-        lifecycle.discard(api, arn, budget, manager=owner_of(request).token)
+        lifecycle.discard(api, arn, budget, manager=resource_of(request).token)
     except (ProviderError, Handoff) as error:
         problem = error.reason if isinstance(error, ProviderError) else "Lambda time ran out"
         logger.error("could not delete the set this update created", extra={"arn": arn})

@@ -17,7 +17,7 @@ from .records import Records, Step
 from .request import CONTINUATION, Request
 from .runtime import Event
 from .settings import settings
-from .waiter import Budget
+from .waiting import Budget
 
 
 def resume(records: Records, request: Request) -> Carried | None:

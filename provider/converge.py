@@ -10,38 +10,32 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 
+from .actions import AddRegion, RemoveRegion
 from .errors import RemovalRefused, ServiceFailure, SetFailed, Unreachable
 from .incidents import IncidentsApi, NotFound
 from .keys import Keys
-from .plan import AddRegion, RemoveRegion, plan, via
+from .live import LiveReplicationSet
+from .ownership import Resource
+from .plan import plan, via
 from .spec import ReplicationSetSpec, key_id
-from .state import LiveReplicationSet
-from .waiter import Budget
-from .waits import wait_active, wait_settled
+from .waiting import Budget, wait_active, wait_settled
 
 
-@dataclass(frozen=True)
-class Names:
-    """What a Reason needs to show the stack's way out: the stack and the resource."""
+def way_out_of_a_rollback(resource: Resource, then: str = "") -> str:
+    """The sentence that tells how to finish a rollback this resource cannot make.
 
-    stack_name: str
-    logical_id: str
-
-    def way_out_of_a_rollback(self, then: str = "") -> str:
-        """The sentence that tells how to finish a rollback this resource cannot make.
-
-        CloudFormation takes continue-update-rollback only on a root stack: for a nested
-        stack, the call names the root and skips NestedStackLogicalId.ResourceLogicalId. The
-        event does not say whether the stack is nested, so the sentence gives both forms.
-        """
-        return (
-            " If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
-            "resource: aws cloudformation continue-update-rollback --stack-name "
-            f"{self.stack_name} --resources-to-skip {self.logical_id}{then}. If "
-            f"{self.stack_name} is a nested stack, run that on its root stack instead, skipping "
-            f"NESTED_STACK_LOGICAL_ID.{self.logical_id} (the nested stack's logical ID in the "
-            "root's template)."
-        )
+    CloudFormation takes continue-update-rollback only on a root stack: for a nested stack,
+    the call names the root and skips NestedStackLogicalId.ResourceLogicalId. The event does
+    not say whether the stack is nested, so the sentence gives both forms.
+    """
+    stack, logical_id = resource.stack_name, resource.logical_id
+    return (
+        " If this is a rollback (stack UPDATE_ROLLBACK_FAILED), finish it without this "
+        f"resource: aws cloudformation continue-update-rollback --stack-name {stack} "
+        f"--resources-to-skip {logical_id}{then}. If {stack} is a nested stack, run that on its "
+        f"root stack instead, skipping NESTED_STACK_LOGICAL_ID.{logical_id} (the nested stack's "
+        "logical ID in the root's template)."
+    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,7 @@ def converge(
     *,
     found: Located | None = None,
     known_tags: dict[str, str] | None = None,
-    names: Names | None = None,
+    resource: Resource | None = None,
 ) -> None:
     """Wait for the set to settle, then apply the plan one action at a time.
 
@@ -135,7 +129,7 @@ def converge(
     region = found.region if found else api.home
     live = found.live if found else None
     if live is not None and live.status == "FAILED":
-        live = _remove_failed_regions(api, arn, live, budget, names)
+        live = _remove_failed_regions(api, arn, live, budget, resource)
         region = via(set(live.regions), api.home)
     if live is None or live.status != "ACTIVE" or live.tags is None:
         waited = wait_active(api, arn, region, budget)
@@ -158,7 +152,7 @@ def converge(
         except ServiceFailure as error:
             if isinstance(action, RemoveRegion) and error.code == "ValidationException":
                 raise _removal_refused(
-                    arn, live, action.name, error=error, names=names, spec=spec
+                    arn, live, action.name, error=error, resource=resource, spec=spec
                 ) from error
             raise
         if isinstance(action, AddRegion | RemoveRegion):
@@ -173,7 +167,7 @@ def _remove_failed_regions(
     arn: str,
     live: LiveReplicationSet,
     budget: Budget,
-    names: Names | None,
+    resource: Resource | None,
 ) -> LiveReplicationSet:
     """A FAILED set (a Region whose addition failed): remove the failed Regions first, the
     rollback's whole job when the template no longer names them; the plan re-adds any it does.
@@ -190,7 +184,7 @@ def _remove_failed_regions(
         try:
             api.apply(arn, RemoveRegion(name, via(healthy, api.home)))
         except ServiceFailure as error:
-            raise SetFailed(_failed_way_out(live, name, error, names)) from error
+            raise SetFailed(_failed_way_out(live, name, error, resource)) from error
         if wait_settled(api, arn, via(healthy, api.home), budget) is None:
             raise ServiceFailure(f"replication set {arn} disappeared while it was being changed")
     # Still FAILED (another Region failed meanwhile): converge's wait_active says so.
@@ -198,9 +192,9 @@ def _remove_failed_regions(
 
 
 def _failed_way_out(
-    live: LiveReplicationSet, region: str, error: ServiceFailure, names: Names | None
+    live: LiveReplicationSet, region: str, error: ServiceFailure, resource: Resource | None
 ) -> str:
-    skip = names.way_out_of_a_rollback() if names else ""
+    skip = way_out_of_a_rollback(resource) if resource else ""
     return (
         f"{live.failure_summary()}. Incident Manager refused to remove the failed Region "
         f"{region} ({error.reason}).{skip} Then remove it by hand once Incident Manager allows: "
@@ -216,7 +210,7 @@ def _removal_refused(
     region: str,
     *,
     error: ServiceFailure,
-    names: Names | None,
+    resource: Resource | None,
     spec: ReplicationSetSpec,
 ) -> RemovalRefused:
     updated = live.regions[region].status_updated if region in live.regions else None
@@ -232,10 +226,10 @@ def _removal_refused(
             "only by removing the Region and adding it back with the new key."
         )
     skip = (
-        names.way_out_of_a_rollback(
-            "; the next stack update then reconciles the set from its live state"
+        way_out_of_a_rollback(
+            resource, "; the next stack update then reconciles the set from its live state"
         )
-        if names
+        if resource
         else ""
     )
     return RemovalRefused(

@@ -6,7 +6,7 @@ about the set names the Region it goes through; the clients are built per Region
 Each call gets botocore's standard retry mode (``PROVIDER_MAX_ATTEMPTS`` attempts, which fit
 the hand-off reserve). A request's step calls through :meth:`IncidentsApi.within` its budget:
 throttling, and for reads the service's 5xx and lost connections, are then waited out until the
-request's deadline (``provider.retries``), handing off to a new invocation when this one's time
+request's deadline (``provider.waiting``), handing off to a new invocation when this one's time
 runs short, since CloudFormation never retries a custom resource. Whatever is left surfaces as
 :class:`ServiceFailure` whose reason names the operation and what to do.
 """
@@ -14,16 +14,14 @@ runs short, since CloudFormation never retries a custom resource. Whatever is le
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .actions import Action, AddRegion, RemoveRegion, TagSet, UntagSet
 from .errors import ServiceFailure
-from .plan import Action, AddRegion, RemoveRegion, TagSet, UntagSet
-from .retries import patiently
-from .spec import ReplicationSetSpec
-from .state import LiveRegion, LiveReplicationSet
-from .waiter import Budget
+from .live import LiveRegion, LiveReplicationSet
+from .waiting import Budget, patiently
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm_incidents import SSMIncidentsClient
@@ -45,8 +43,9 @@ class NotFound(Exception):
     """The set does not answer through that Region: it is gone, or not in that Region."""
 
 
-class IncidentsApi:
-    """Incident Manager as the provider calls it: ``home`` is the provider's own Region."""
+class SetReader:
+    """Incident Manager's reads of the set (``home``: the provider's own Region), each typed
+    and waited out within a budget (:meth:`within`); :class:`IncidentsApi` adds the changes."""
 
     def __init__(
         self,
@@ -58,14 +57,14 @@ class IncidentsApi:
         self.home = home
         self._budget = budget
 
-    def within(self, budget: Budget) -> "IncidentsApi":
+    def within(self, budget: Budget) -> Self:
         """The same API (its clients shared) whose calls wait out throttling, and for reads
         the service's 5xx and lost connections, within ``budget``: what a request's step
         calls through, so that a burst ends the request only at its deadline.
 
         >>> api.within(budget).status(arn, "us-east-1")  # doctest: +SKIP
         """
-        return IncidentsApi(self._client_for, self.home, budget)
+        return type(self)(self._client_for, self.home, budget)
 
     def _call(
         self,
@@ -75,7 +74,7 @@ class IncidentsApi:
         expected: tuple[str, ...] = (),
         mutating: bool = False,
     ) -> T:
-        """``call()``, retried as its kind allows (``provider.retries``), its errors typed."""
+        """``call()``, retried as its kind allows (``provider.waiting``), its errors typed."""
         with _calling(operation, expected):
             return patiently(
                 call,
@@ -84,33 +83,6 @@ class IncidentsApi:
                 service="Incident Manager",
                 mutating=mutating,
             )
-
-    def create(self, spec: ReplicationSetSpec, client_token: str, marks: Mapping[str, str]) -> str:
-        """Create the set (idempotent per token) with the template's tags and ``marks`` (who
-        manages it) and return its ARN; SetExists if one exists."""
-        regions = {r.name: {"sseKmsKeyId": service_key(r.kms_key)} for r in spec.regions}
-        expected = ("ServiceQuotaExceededException", "ConflictException")
-        tags = {**spec.tags, **marks}
-        kwargs = {"tags": tags} if tags else {}
-        try:
-            return self._call(
-                "CreateReplicationSet",
-                lambda: self._client_for(self.home).create_replication_set(
-                    regions=regions,  # type: ignore[arg-type]
-                    clientToken=client_token[:128],
-                    **kwargs,
-                )["arn"],
-                expected=expected,
-                mutating=True,
-            )
-        except ClientError as error:
-            # The quota error says a set exists; ConflictException (the model declares it, the
-            # API reference: "an inconsistent state") may mean one, or a change under way:
-            # ListReplicationSets tells which.
-            if _code(error) == "ConflictException" and self.existing_arn() is None:
-                with _calling("CreateReplicationSet"):
-                    raise
-            raise SetExists(error.response["Error"].get("Message", "")) from error
 
     def service_regions(self) -> tuple[str, ...]:
         """Every Region where Incident Manager answers in the provider's partition (botocore's
@@ -162,6 +134,40 @@ class IncidentsApi:
             raise NotFound(arn) from None
         return _live(arn, found)
 
+
+class IncidentsApi(SetReader):
+    """Incident Manager as the provider calls it: the reads, and each change the set takes."""
+
+    def create(
+        self, region_keys: Mapping[str, str | None], tags: Mapping[str, str], client_token: str
+    ) -> str:
+        """Create the set (idempotent per token) in ``region_keys``' Regions (a Region's key, or
+        None for the AWS owned key) with ``tags`` (the template's and who manages it) and
+        return its ARN; SetExists if one exists."""
+        regions = {name: {"sseKmsKeyId": service_key(key)} for name, key in region_keys.items()}
+        expected = ("ServiceQuotaExceededException", "ConflictException")
+        tags = dict(tags)
+        kwargs = {"tags": tags} if tags else {}
+        try:
+            return self._call(
+                "CreateReplicationSet",
+                lambda: self._client_for(self.home).create_replication_set(
+                    regions=regions,  # type: ignore[arg-type]
+                    clientToken=client_token[:128],
+                    **kwargs,
+                )["arn"],
+                expected=expected,
+                mutating=True,
+            )
+        except ClientError as error:
+            # The quota error says a set exists; ConflictException (the model declares it, the
+            # API reference: "an inconsistent state") may mean one, or a change under way:
+            # ListReplicationSets tells which.
+            if _code(error) == "ConflictException" and self.existing_arn() is None:
+                with _calling("CreateReplicationSet"):
+                    raise
+            raise SetExists(error.response["Error"].get("Message", "")) from error
+
     def apply(self, arn: str, action: Action) -> None:
         """Make the one call that carries out ``action``, through the Region it names."""
         client = self._client_for(action.via or self.home)
@@ -202,7 +208,7 @@ class IncidentsApi:
                 )
 
     def _change(self, operation: str, call: Callable[[], object]) -> None:
-        """A call that changes the set: made again only when throttled (``provider.retries``)."""
+        """A call that changes the set: made again only when throttled (``provider.waiting``)."""
         self._call(operation, call, mutating=True)
 
     def delete(self, arn: str, region: str) -> bool:

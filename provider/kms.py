@@ -4,7 +4,7 @@ The provider describes customer managed keys itself (``kms:DescribeKey``) so tha
 Incident Manager would refuse fails the request before any change, with the reason. KMS
 throttles ``DescribeKey`` under an account-wide request quota shared with every other use of
 KMS, so within a request's budget (:meth:`KmsApi.within`) throttling, 5xx answers and lost
-connections are waited out as Incident Manager's are (``provider.retries``).
+connections are waited out as Incident Manager's are (``provider.waiting``).
 """
 
 from collections.abc import Callable
@@ -14,8 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceFailure
 from .keys import KeyFacts
-from .retries import patiently
-from .waiter import Budget
+from .waiting import Budget, patiently
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient

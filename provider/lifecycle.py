@@ -12,20 +12,20 @@ from dataclasses import replace
 from aws_lambda_powertools import Logger
 
 from . import ownership
+from .actions import SetDeletionProtection
 from .adoption import adopt, hand_back, undo_interrupted
-from .converge import Located, Names, converge, locate, once_active
+from .converge import Located, converge, locate, once_active, way_out_of_a_rollback
 from .errors import AlreadyExists, DeletionProtected, NotManager, ProviderError, ServiceFailure
 from .incidents import IncidentsApi, NotFound, SetExists
 from .keys import Keys
-from .ownership import Marks
-from .plan import SetDeletionProtection, plan
+from .live import LiveReplicationSet
+from .ownership import Marks, Resource
+from .plan import plan
 from .progress import Progress
 from .settings import SERVICE
 from .spec import ReplicationSetSpec, is_replication_set_arn
-from .state import LiveReplicationSet
 from .stewards import Stewards
-from .waiter import Budget
-from .waits import wait_gone, wait_settled
+from .waiting import Budget, wait_gone, wait_settled
 
 log = Logger(service=SERVICE, child=True)
 REFUSED = "refused"
@@ -54,7 +54,7 @@ def create(
         budget.before_call()
         progress.creating(True)
         try:
-            arn = api.create(spec, token, marks)
+            arn = api.create(spec.region_keys, {**spec.tags, **marks}, token)
         except SetExists:
             progress.creating(False)  # it answered: it made nothing
             return _adopt(api, keys, spec, budget, owner, progress=progress)
@@ -91,7 +91,7 @@ def created_with(
     """The set CreateReplicationSet makes (or made) for ``token``: asking again with the same
     token and request returns it; None when another set is there or the call fails."""
     try:
-        return api.create(spec, token, marks)
+        return api.create(spec.region_keys, {**spec.tags, **marks}, token)
     except (SetExists, ServiceFailure):
         return None
 
@@ -150,7 +150,7 @@ def update(
     *,
     token: str,
     budget: Budget,
-    names: Names,
+    resource: Resource,
     owner: Stewards,
     hints: Iterable[str] = (),
     progress: Progress | None = None,
@@ -181,9 +181,9 @@ def update(
     if marks.manager is None:
         found, marks = _take_over(api, physical_id, found, budget, owner)
     if not ownership.may_change(marks, owner.me):
-        _refuse(found.live, spec, api.home, marks=marks, owner=owner, names=names)
+        _refuse(found.live, spec, api.home, marks=marks, owner=owner, resource=resource)
         return physical_id  # the set is what this template says, or this undoes a refusal
-    converge(api, keys, physical_id, spec, budget, found=found, names=names)
+    converge(api, keys, physical_id, spec, budget, found=found, resource=resource)
     return physical_id
 
 
@@ -245,7 +245,7 @@ def _refuse(
     *,
     marks: Marks,
     owner: Stewards,
-    names: Names,
+    resource: Resource,
 ) -> None:
     """An Update from a resource that no longer manages the set changes nothing: it succeeds
     when the set already is what it asks, or when it is the rollback of its own refused update
@@ -266,7 +266,7 @@ def _refuse(
         f"Replication set {live.arn} is managed by {marks.describe_manager()}, which adopted it "
         f"(AdoptExisting); {owner.me} no longer manages it, so the provider changes nothing. "
         "Remove this resource from the template: its Delete leaves the set in place."
-        + names.way_out_of_a_rollback()
+        + way_out_of_a_rollback(resource)
     )
 
 
@@ -283,7 +283,7 @@ def delete(
     physical_id: str,
     budget: Budget,
     *,
-    names: Names,
+    resource: Resource,
     owner: Stewards,
     hints: Iterable[str] = (),
 ) -> None:
@@ -310,7 +310,7 @@ def delete(
             extra={"arn": physical_id, "manager": marks.manager_label},
         )
         return
-    _let_go(api, keys, physical_id, found, budget, names=names, owner=owner, marks=marks)
+    _let_go(api, keys, physical_id, found, budget, resource=resource, owner=owner, marks=marks)
 
 
 def _let_go(
@@ -320,7 +320,7 @@ def _let_go(
     found: Located,
     budget: Budget,
     *,
-    names: Names,
+    resource: Resource,
     owner: Stewards,
     marks: Marks,
 ) -> None:
@@ -350,13 +350,13 @@ def _let_go(
                 "tags, which Incident Manager takes only while the set is ACTIVE; fix or remove "
                 "the failed Region, then delete the stack again."
             )
-        _delete_managed(api, physical_id, Located(live, found.region), budget, names)
+        _delete_managed(api, physical_id, Located(live, found.region), budget, resource)
         return
     with owner.claimed(physical_id, found.region, budget) as claim:
         marks = ownership.read_marks(claim.live.tags)
         decision = ownership.decide_delete(marks, owner.me)  # as it is now, under the claim
         if decision == "delete":
-            _delete_managed(api, physical_id, Located(claim.live, claim.region), budget, names)
+            _delete_managed(api, physical_id, Located(claim.live, claim.region), budget, resource)
             claim.released = True  # the claim goes with the set
         elif decision == "hand-back":
             hand_back(
@@ -367,7 +367,7 @@ def _let_go(
                 marks=marks,
                 budget=budget,
                 stewards=owner,
-                names=names,
+                resource=resource,
             )
         elif decision == "leave-line":
             owner.write(claim, physical_id, ownership.without_me_tags(marks, owner.me))
@@ -376,7 +376,7 @@ def _let_go(
 
 
 def _delete_managed(
-    api: IncidentsApi, physical_id: str, found: Located, budget: Budget, names: Names
+    api: IncidentsApi, physical_id: str, found: Located, budget: Budget, resource: Resource
 ) -> None:
     live, region = found.live, found.region
     if live.deletion_protected:
@@ -384,7 +384,7 @@ def _delete_managed(
             f"Replication set {physical_id} has deletion protection on, so the stack cannot "
             "delete it (deleting it deletes all Incident Manager data). To keep the set, delete "
             f"the stack again without it: aws cloudformation delete-stack --stack-name "
-            f"{names.stack_name} --retain-resources {names.logical_id}. To delete it, turn "
+            f"{resource.stack_name} --retain-resources {resource.logical_id}. To delete it, turn "
             f"protection off outside the stack: aws ssm-incidents update-deletion-protection "
             f"--arn {physical_id} --no-deletion-protected --region {region}, then delete the "
             "stack again."

@@ -24,7 +24,8 @@ The rules:
 - a set with no manager mark (made by hand, or before this version) is taken over by the
   resource that creates, adopts or updates it; its Delete deletes it, as before.
 
-    >>> a, b = Owner("arn:aws:cloudformation:us-east-1:1:stack/a/1", "Set"), Owner("s/b/2", "Set")
+    >>> a = Resource("arn:aws:cloudformation:us-east-1:1:stack/a/1", "Set")
+    >>> b = Resource("s/b/2", "Set")
     >>> marks = read_marks({**manager_tags(a)})
     >>> decide_delete(marks, a), decide_delete(marks, b)
     ('delete', 'nothing')
@@ -62,7 +63,7 @@ DeleteDecision = Literal["delete", "hand-back", "leave-line", "nothing"]
 
 
 @dataclass(frozen=True)
-class Owner:
+class Resource:
     """A resource of a stack: CloudFormation's StackId (with its GUID) and the logical ID."""
 
     stack_id: str
@@ -103,7 +104,7 @@ class Marks:
         parts = self.manager_label.split(" ", 2)
         if len(parts) == 3:
             stack_id, logical_id = parts[1], parts[2]
-            return str(Owner(stack_id, logical_id))
+            return str(Resource(stack_id, logical_id))
         return f"the resource recorded on the set as {self.manager} (tag {MANAGER})"
 
     def live_claims(self, now: float, besides: str) -> dict[str, float]:
@@ -147,25 +148,25 @@ def without_claims(tags: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if not k.startswith(CLAIM)}
 
 
-def manager_tags(me: Owner) -> dict[str, str]:
+def manager_tags(me: Resource) -> dict[str, str]:
     """The marks of a set ``me`` creates: it alone manages it."""
     return {MANAGER: me.label}
 
 
-def claim_tag(me: Owner, expires: float) -> dict[str, str]:
+def claim_tag(me: Resource, expires: float) -> dict[str, str]:
     return {CLAIM + me.token: str(int(expires))}
 
 
-def claim_key(me: Owner) -> str:
+def claim_key(me: Resource) -> str:
     return CLAIM + me.token
 
 
-def may_change(marks: Marks, me: Owner) -> bool:
+def may_change(marks: Marks, me: Resource) -> bool:
     """Whether ``me`` may change the set: it manages it, or nobody is recorded."""
     return marks.manager in (None, me.token)
 
 
-def adopted_tags(marks: Marks, me: Owner) -> dict[str, str]:
+def adopted_tags(marks: Marks, me: Resource) -> dict[str, str]:
     """The marks once ``me`` adopted the set: it manages it, and the manager before it goes
     last in the line (it gets the set back when ``me`` lets go)."""
     line = tuple(t for t in marks.line if t != me.token)
@@ -174,7 +175,7 @@ def adopted_tags(marks: Marks, me: Owner) -> dict[str, str]:
     return {MANAGER: me.label, LINE: " ".join(line[-MAX_LINE:])}
 
 
-def decide_delete(marks: Marks, me: Owner) -> DeleteDecision:
+def decide_delete(marks: Marks, me: Resource) -> DeleteDecision:
     """What ``me``'s Delete does: delete the set (it manages it and nobody is in line, or
     nobody is recorded), hand it back to the last of the line, leave the line, or nothing."""
     if marks.manager is None or (marks.manager == me.token and not marks.line):
@@ -204,10 +205,10 @@ def inherited_tags(legacy: list[tuple[str, str]]) -> dict[str, str]:
     pairs, oldest first; its stand-ins had an empty StackId: "(unrecorded)", "(being
     deleted)", "(deleted)"). Empty when nobody real is in it."""
     tokens: list[str] = []
-    last: Owner | None = None
+    last: Resource | None = None
     for stack_id, logical_id in legacy:
         if stack_id:
-            last = Owner(stack_id, logical_id)
+            last = Resource(stack_id, logical_id)
             tokens.append(last.token)
         elif logical_id == "(unrecorded)":
             tokens.append(UNRECORDED)
@@ -216,6 +217,6 @@ def inherited_tags(legacy: list[tuple[str, str]]) -> dict[str, str]:
     return {MANAGER: last.label, LINE: " ".join(tokens[:-1][-MAX_LINE:])}
 
 
-def without_me_tags(marks: Marks, me: Owner) -> dict[str, str]:
+def without_me_tags(marks: Marks, me: Resource) -> dict[str, str]:
     """The marks once ``me`` left the line."""
     return {LINE: " ".join(t for t in marks.line if t != me.token)}

@@ -14,12 +14,20 @@ back through another Region.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from .actions import (
+    Action,
+    AddRegion,
+    RegionAction,
+    RemoveRegion,
+    SetDeletionProtection,
+    TagSet,
+    UntagSet,
+)
 from .errors import NotInPlace
+from .live import LiveReplicationSet
 from .ownership import template_tags
 from .spec import MAX_REGIONS, ReplicationSetSpec, key_id
-from .state import LiveReplicationSet
 
 RECREATE_NOTE = (
     "Replacing the replication set deletes all Incident Manager data with it (response plans, "
@@ -27,41 +35,6 @@ RECREATE_NOTE = (
     "setting, or delete the set yourself (set DeletionProtected: false, remove the resource "
     "from the stack) and create it anew."
 )
-
-
-@dataclass(frozen=True)
-class AddRegion:
-    name: str
-    kms_key: str | None
-    via: str = ""  # the Region the call goes through
-
-
-@dataclass(frozen=True)
-class RemoveRegion:
-    name: str
-    via: str = ""
-
-
-@dataclass(frozen=True)
-class TagSet:
-    tags: tuple[tuple[str, str], ...]
-    via: str = ""
-
-
-@dataclass(frozen=True)
-class UntagSet:
-    keys: tuple[str, ...]
-    via: str = ""
-
-
-@dataclass(frozen=True)
-class SetDeletionProtection:
-    enabled: bool
-    via: str = ""
-
-
-Action = AddRegion | RemoveRegion | TagSet | UntagSet | SetDeletionProtection
-RegionAction = AddRegion | RemoveRegion
 
 
 def plan(live: LiveReplicationSet, spec: ReplicationSetSpec, home: str) -> list[Action]:

@@ -131,17 +131,98 @@ def _completed_once(layer_type: type) -> type:
     return CompletedOnce
 
 
-class Records:
-    """The table, through one DynamoDB client (built by the runtime with bounded timeouts)."""
+class Notes:
+    """One resource's notes in the table (``note#...``), and what an earlier version kept."""
 
     def __init__(self, table: str, client: "DynamoDBClient") -> None:
+        self.table, self.client = table, client
+
+    # -- what an adoption replaced, what a refusal refused ------------------------------------
+
+    def keep(self, key: str, data: Mapping[str, Any]) -> None:
+        """Store ``data`` under ``key`` for ``RECORD_SECONDS`` (DynamoDB's TTL removes it)."""
+        item = {
+            "id": {"S": f"{NOTE_PREFIX}{key}"},
+            "data": {"S": json.dumps(data, sort_keys=True, separators=(",", ":"))},
+            "expiration": {"N": str(int(time.time()) + RECORD_SECONDS)},
+        }
+        try:
+            self.client.put_item(TableName=self.table, Item=item)
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+
+    def recall(self, key: str) -> dict[str, Any] | None:
+        """What ``keep`` stored under ``key``, unless it expired (TTL removes items late)."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}}, ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+        if not item or int(item.get("expiration", {}).get("N", "0")) <= time.time():
+            return None
+        try:
+            data = json.loads(item["data"]["S"])
+        except (KeyError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def drop(self, key: str) -> None:
+        try:
+            self.client.delete_item(TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}})
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+
+    # -- what an earlier version kept -------------------------------------------------------
+
+    def legacy_line(self, arn: str) -> list[tuple[str, str]] | None:
+        """The line of managers an earlier version kept here (``owner#ARN``: StackId and
+        logical ID pairs, oldest first); None when there is none."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}}, ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+        if not item:
+            return None
+        return [
+            (entry["M"]["stack_id"]["S"], entry["M"]["logical_id"]["S"])
+            for entry in item.get("owners", {}).get("L", [])
+        ]
+
+    def forget_legacy(self, arn: str) -> None:
+        """Remove the earlier version's line once the set carries it (it never expired)."""
+        try:
+            self.client.delete_item(TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}})
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: Exception, *, unchanged: bool = False) -> RecordsUnavailable:
+        """The failure to answer with; ``unchanged``: the request had not started (its first
+        step's record could not be made), which the Reason then says."""
+        cause = error.__cause__ if error.__cause__ is not None else error
+        detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+        return RecordsUnavailable(
+            f"The provider could not use its records table {self.table} ({detail})"
+            + ("; nothing was changed. " if unchanged else ". ")
+            + "Check that the table exists and that the provider's role may use it, then retry "
+            "the stack operation."
+        )
+
+
+class Records(Notes):
+    """The table's step records (Powertools' idempotency) and notes, through one DynamoDB
+    client (built by the runtime with bounded timeouts)."""
+
+    def __init__(self, table: str, client: "DynamoDBClient") -> None:
+        super().__init__(table, client)
         from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - first use
             DynamoDBPersistenceLayer,
             IdempotencyConfig,
             idempotent_function,
         )
 
-        self.table, self.client = table, client
         self.config = IdempotencyConfig(expires_after_seconds=RECORD_SECONDS)
         self.layer = _completed_once(DynamoDBPersistenceLayer)(
             table_name=table, boto3_client=client
@@ -237,79 +318,6 @@ class Records:
             if _conditional_check_failed(error):
                 raise AlreadyRecorded(step) from None
             raise self._unavailable(error) from error
-
-    # -- what an adoption replaced, what a refusal refused ------------------------------------
-
-    def keep(self, key: str, data: Mapping[str, Any]) -> None:
-        """Store ``data`` under ``key`` for ``RECORD_SECONDS`` (DynamoDB's TTL removes it)."""
-        item = {
-            "id": {"S": f"{NOTE_PREFIX}{key}"},
-            "data": {"S": json.dumps(data, sort_keys=True, separators=(",", ":"))},
-            "expiration": {"N": str(int(time.time()) + RECORD_SECONDS)},
-        }
-        try:
-            self.client.put_item(TableName=self.table, Item=item)
-        except (ClientError, BotoCoreError) as error:
-            raise self._unavailable(error) from error
-
-    def recall(self, key: str) -> dict[str, Any] | None:
-        """What ``keep`` stored under ``key``, unless it expired (TTL removes items late)."""
-        try:
-            item = self.client.get_item(
-                TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}}, ConsistentRead=True
-            ).get("Item")
-        except (ClientError, BotoCoreError) as error:
-            raise self._unavailable(error) from error
-        if not item or int(item.get("expiration", {}).get("N", "0")) <= time.time():
-            return None
-        try:
-            data = json.loads(item["data"]["S"])
-        except (KeyError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def drop(self, key: str) -> None:
-        try:
-            self.client.delete_item(TableName=self.table, Key={"id": {"S": f"{NOTE_PREFIX}{key}"}})
-        except (ClientError, BotoCoreError) as error:
-            raise self._unavailable(error) from error
-
-    # -- what an earlier version kept -------------------------------------------------------
-
-    def legacy_line(self, arn: str) -> list[tuple[str, str]] | None:
-        """The line of managers an earlier version kept here (``owner#ARN``: StackId and
-        logical ID pairs, oldest first); None when there is none."""
-        try:
-            item = self.client.get_item(
-                TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}}, ConsistentRead=True
-            ).get("Item")
-        except (ClientError, BotoCoreError) as error:
-            raise self._unavailable(error) from error
-        if not item:
-            return None
-        return [
-            (entry["M"]["stack_id"]["S"], entry["M"]["logical_id"]["S"])
-            for entry in item.get("owners", {}).get("L", [])
-        ]
-
-    def forget_legacy(self, arn: str) -> None:
-        """Remove the earlier version's line once the set carries it (it never expired)."""
-        try:
-            self.client.delete_item(TableName=self.table, Key={"id": {"S": LEGACY_PREFIX + arn}})
-        except (ClientError, BotoCoreError) as error:
-            raise self._unavailable(error) from error
-
-    def _unavailable(self, error: Exception, *, unchanged: bool = False) -> RecordsUnavailable:
-        """The failure to answer with; ``unchanged``: the request had not started (its first
-        step's record could not be made), which the Reason then says."""
-        cause = error.__cause__ if error.__cause__ is not None else error
-        detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
-        return RecordsUnavailable(
-            f"The provider could not use its records table {self.table} ({detail})"
-            + ("; nothing was changed. " if unchanged else ". ")
-            + "Check that the table exists and that the provider's role may use it, then retry "
-            "the stack operation."
-        )
 
 
 def _conditional_check_failed(error: BaseException | None) -> bool:

@@ -13,7 +13,7 @@ from . import ownership
 from .converge import locate
 from .errors import InvalidProperties, ProviderError
 from .outcome import Carried, Failed
-from .ownership import MANAGER, Owner
+from .ownership import MANAGER, Resource
 from .progress import Made
 from .request import Request
 from .runtime import Runtime
@@ -29,7 +29,7 @@ LOGGED_REASON = 4096
 def refusal(request: Request, runtime: Runtime) -> Failed | None:
     """FAILED for properties that break a rule, else None: decided before any record, since
     such a request changes nothing and gets the same answer however often it comes."""
-    if request.request_type == "Delete" or request.step:
+    if request.request_type == "Delete" or request.step != 0:  # continuations: checked before
         return None
     try:
         parse_spec(request.properties, runtime.incidents().home)
@@ -64,7 +64,7 @@ def confirm(request: Request, runtime: Runtime, made: Made) -> None:
 
 def manages(request: Request, tags: Mapping[str, str] | None) -> bool:
     """Whether a set's tags name this request's resource as its manager."""
-    return ownership.read_marks(tags).manager == owner_of(request).token
+    return ownership.read_marks(tags).manager == resource_of(request).token
 
 
 def stewards(request: Request, runtime: Runtime, held: list[tuple[str, str]]) -> Stewards:
@@ -74,7 +74,7 @@ def stewards(request: Request, runtime: Runtime, held: list[tuple[str, str]]) ->
     return Stewards(
         runtime.incidents(),
         runtime.records(),
-        owner_of(request),
+        resource_of(request),
         request.identity.request_id,
         _digest(request.properties),
         _digest(request.old_properties) if request.request_type == "Update" else "",
@@ -82,8 +82,8 @@ def stewards(request: Request, runtime: Runtime, held: list[tuple[str, str]]) ->
     )
 
 
-def owner_of(request: Request) -> Owner:
-    return Owner(request.identity.stack_id, request.identity.logical_id)
+def resource_of(request: Request) -> Resource:
+    return Resource(request.identity.stack_id, request.identity.logical_id)
 
 
 def _digest(properties: object) -> str:

@@ -9,7 +9,7 @@
 - ``PROVIDER_MAX_ATTEMPTS`` (3): botocore standard-mode attempts per call, the first included;
   fewer when that many would not fit the hand-off reserve (``call_seconds``). A call still
   throttled after them (a read: or still failing with a 5xx, or unreachable) is made again
-  until the request's deadline (``provider.retries``): this bounds one call, not the request.
+  until the request's deadline (``provider.waiting``): this bounds one call, not the request.
 - ``PROVIDER_RESPONSE_ATTEMPTS`` (4): tries to deliver the response to CloudFormation; fewer
   when that many would not fit the hand-off reserve (``response_seconds``).
 - ``PROVIDER_IDEMPOTENCY_TABLE`` (none; template.yaml sets it): the DynamoDB table of the

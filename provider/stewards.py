@@ -19,13 +19,13 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 
 from . import ownership
+from .actions import TagSet, UntagSet
 from .errors import Handoff, ServiceFailure
 from .incidents import IncidentsApi, NotFound
-from .ownership import Owner
-from .plan import TagSet, UntagSet
+from .live import LiveReplicationSet
+from .ownership import Resource
 from .settings import SERVICE
-from .state import LiveReplicationSet
-from .waiter import Budget
+from .waiting import Budget
 
 log = Logger(service=SERVICE, child=True)
 
@@ -85,7 +85,7 @@ class Stewards:
 
     api: IncidentsApi
     notes: Notes
-    me: Owner
+    me: Resource
     request_id: str = ""
     #: sha256 of this request's properties, and of its OldResourceProperties (an Update's)
     asked: str = ""
@@ -131,9 +131,11 @@ class Stewards:
                     ) from error
                 if error.code != "ServiceQuotaExceededException":
                     raise
-                others = self._make_room(arn, region, budget)  # 50 tags: whose are they?
+                others = make_room(
+                    self.api, self.me, arn, region, budget
+                )  # 50 tags: whose are they?
             else:
-                live = self._read(arn, region)
+                live = read_set(self.api, arn, region)
                 others = ownership.read_marks(live.tags).live_claims(budget.clock(), self.me.token)
                 if not others:
                     return live
@@ -149,21 +151,6 @@ class Stewards:
     def _mark_claim(self, arn: str, region: str, expires: float) -> None:
         mark = tuple(ownership.claim_tag(self.me, expires).items())
         self.api.apply(arn, TagSet(mark, region))
-
-    def _make_room(self, arn: str, region: str, budget: Budget) -> dict[str, float]:
-        """The set holds 50 tags, so the claim could not be added: claims of others that are
-        still live (try again later), or expired ones (removed here), or too many tags of
-        the set's own, which only a person can fix (a set made by hand or by an earlier
-        version, which allowed 50)."""
-        live = self._read(arn, region)
-        marks = ownership.read_marks(live.tags)
-        others = marks.live_claims(budget.clock(), self.me.token)
-        expired = [ownership.CLAIM + t for t in marks.claims if t not in others]
-        if others or expired:
-            if expired:
-                self.api.apply(arn, UntagSet(tuple(sorted(expired)), region))
-            return others
-        raise crowded(arn, live.tags, region)
 
     def _keep_for_next_invocation(self, arn: str, region: str, deadline: float) -> None:
         """The next invocation carries on under this claim: it lasts through that invocation
@@ -191,14 +178,6 @@ class Stewards:
             log.warning(
                 "could not remove the claim; it expires on its own", extra={"error": _why(error)}
             )
-
-    def _read(self, arn: str, region: str) -> LiveReplicationSet:
-        try:
-            return self.api.find(arn, region)
-        except NotFound:
-            raise ServiceFailure(
-                f"replication set {arn} disappeared while the stack was changing it"
-            ) from None
 
     def write(self, claim: "Claim", arn: str, marks: Mapping[str, str]) -> None:
         """Write the marks (an empty value removes that key), releasing the claim with them,
@@ -228,6 +207,34 @@ class Stewards:
 
     def note_key(self, kind: str, arn: str) -> str:
         return f"{kind}#{self.me.token}#{arn}"
+
+
+def make_room(
+    api: IncidentsApi, me: Resource, arn: str, region: str, budget: Budget
+) -> dict[str, float]:
+    """The set holds 50 tags, so the claim could not be added: claims of others that are
+    still live (try again later), or expired ones (removed here), or too many tags of
+    the set's own, which only a person can fix (a set made by hand or by an earlier
+    version, which allowed 50)."""
+    live = read_set(api, arn, region)
+    marks = ownership.read_marks(live.tags)
+    others = marks.live_claims(budget.clock(), me.token)
+    expired = [ownership.CLAIM + t for t in marks.claims if t not in others]
+    if others or expired:
+        if expired:
+            api.apply(arn, UntagSet(tuple(sorted(expired)), region))
+        return others
+    raise crowded(arn, live.tags, region)
+
+
+def read_set(api: IncidentsApi, arn: str, region: str) -> LiveReplicationSet:
+    """The whole set while this request changes who manages it."""
+    try:
+        return api.find(arn, region)
+    except NotFound:
+        raise ServiceFailure(
+            f"replication set {arn} disappeared while the stack was changing it"
+        ) from None
 
 
 def _why(error: Exception) -> str:

@@ -9,21 +9,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from provider import lifecycle
-from provider.converge import Names
+from provider.actions import Action, AddRegion, RemoveRegion
 from provider.incidents import IncidentsApi, NotFound
 from provider.keys import KeyFacts, Keys
-from provider.ownership import Owner, manager_tags
-from provider.plan import Action, AddRegion, RemoveRegion
+from provider.live import LiveRegion, LiveReplicationSet
+from provider.ownership import Resource, manager_tags
 from provider.spec import RegionSpec, ReplicationSetSpec
-from provider.state import LiveRegion, LiveReplicationSet
 from provider.stewards import Stewards
-from provider.waiter import Budget
+from provider.waiting import Budget
 
 HOME, WEST = "us-east-1", "us-west-2"
 ARN = "arn:aws:ssm-incidents::111122223333:replication-set/fake"
-NAMES = Names("stack", "ReplicationSet")
 #: The resource the fake set's manager mark names: the one every test here updates as.
-OWNER = Owner("stack-id", "ReplicationSet")
+OWNER = Resource("stack-id", "ReplicationSet")
 
 
 @dataclass
@@ -86,7 +84,7 @@ def update(fake: FakeIncidents, wanted: dict[str, str | None], hints: tuple[str,
         ARN,
         token="t",
         budget=budget(),
-        names=NAMES,
+        resource=OWNER,
         owner=Stewards(cast(IncidentsApi, fake), MemoryNotes(), OWNER),
         hints=hints,
     )

@@ -4,18 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provider.actions import AddRegion, RemoveRegion, SetDeletionProtection, TagSet, UntagSet
 from provider.errors import NotInPlace
-from provider.plan import (
-    AddRegion,
-    RemoveRegion,
-    SetDeletionProtection,
-    TagSet,
-    UntagSet,
-    plan,
-    region_actions,
-)
+from provider.live import LiveRegion, LiveReplicationSet
+from provider.plan import plan, region_actions
 from provider.spec import RegionSpec, ReplicationSetSpec
-from provider.state import LiveRegion, LiveReplicationSet
 
 ARN = "arn:aws:ssm-incidents::111122223333:replication-set/abc"
 

@@ -32,7 +32,7 @@ from provider.app import Handler, make_handler
 from provider.incidents import IncidentsApi
 from provider.kms import KmsApi
 from provider.logs import log_formatter
-from provider.ownership import LINE, MANAGER, Owner
+from provider.ownership import LINE, MANAGER, Resource
 from provider.records import Records
 from provider.runtime import Runtime
 from provider.settings import SERVICE, settings
@@ -286,9 +286,9 @@ def marked(
 ) -> dict[str, str]:
     """The tags a user sees on the set: the template's, with the provider's mark of the resource
     that manages it and, after adoptions, the line of resources it goes back to."""
-    marks = {**tags, MANAGER: Owner(stack_id, logical_id).label}
+    marks = {**tags, MANAGER: Resource(stack_id, logical_id).label}
     if line:
-        marks[LINE] = " ".join(Owner(*resource).token for resource in line)
+        marks[LINE] = " ".join(Resource(*resource).token for resource in line)
     return marks
 
 

@@ -134,7 +134,7 @@ def test_transient_errors_end_in_success(
 
 
 def waited_out(operation: str, code: str) -> bool:
-    """Whether the provider waits ``code`` out, past botocore's attempts (provider.retries):
+    """Whether the provider waits ``code`` out, past botocore's attempts (provider.waiting):
     throttling always, 5xx only for a read."""
     return code == "ThrottlingException" or operation not in MUTATING_OPERATIONS
 

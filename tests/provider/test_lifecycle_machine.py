@@ -56,7 +56,8 @@ from moto.dynamodb.models import dynamodb_backends
 
 from emulator import control
 from local_cloudformation.protocol import SERVICE_TOKEN, STACK_ID
-from provider.ownership import CLAIM, LINE, MANAGER, Owner, template_tags
+from provider.ownership import CLAIM, LINE, MANAGER, template_tags
+from provider.ownership import Resource as SetResource
 from provider.stewards import NEXT_INVOCATION_SECONDS
 from tests.provider.conftest import HOME, MakeDeployment, Stack
 
@@ -69,7 +70,7 @@ STACKS = (STACK_ID, STACK_ID.replace("stack/incidents/", "stack/other/"))
 LOGICAL_IDS = ("ReplicationSet", "Renamed")
 Key = tuple[str, str]  # (StackId, LogicalResourceId)
 #: Each resource's token (what the set's manager and line tags name), back to the resource.
-RESOURCES: dict[str, Key] = {Owner(*key).token: key for key in product(STACKS, LOGICAL_IDS)}
+RESOURCES: dict[str, Key] = {SetResource(*key).token: key for key in product(STACKS, LOGICAL_IDS)}
 FAULTY = {
     "GetReplicationSet": ("ThrottlingException", "AccessDeniedException"),
     "CreateReplicationSet": ("InternalServerException", "AccessDeniedException"),
@@ -269,7 +270,7 @@ class Exchange:
 
     @property
     def me(self) -> str:
-        return Owner(*self.key).token
+        return SetResource(*self.key).token
 
     @property
     def kind(self) -> str:
@@ -414,7 +415,7 @@ class CloudFormation(RuleBasedStateMachine):
         self.changed()
         self.unread.add(home)
         key = (event["StackId"], event["LogicalResourceId"])
-        me = Owner(*key).token
+        me = SetResource(*key).token
         killed = deployment.timed_out > timed_out
         if killed:
             self.killed.add(me)
@@ -463,7 +464,7 @@ class CloudFormation(RuleBasedStateMachine):
         if seen.before is None:
             if seen.after is not None:  # it made the set: its answer names it (SUCCESS or not)
                 assert (seen.has, now) == (seen.answered, Chain((), me)), story
-                assert seen.after["tags"][MANAGER] == Owner(*seen.key).label, story
+                assert seen.after["tags"][MANAGER] == SetResource(*seen.key).label, story
             else:
                 assert seen.status == "FAILED", story
             return
@@ -591,7 +592,7 @@ class CloudFormation(RuleBasedStateMachine):
         response = self.send(home, self.event("Create", key, home, properties))
         found, after = self.sent
         if found and after and found["arn"] == after["arn"] == response["PhysicalResourceId"]:
-            me = Owner(*key).token
+            me = SetResource(*key).token
             if Chain.of(found["tags"]).manager != me and Chain.of(after["tags"]).manager == me:
                 self.adoptions[(me, found["arn"])] = found
         return response
@@ -667,7 +668,10 @@ class CloudFormation(RuleBasedStateMachine):
         new = props(want, home)
         new = {**new, "AdoptExisting": old["AdoptExisting"]} if "AdoptExisting" in old else new
         found = self.live()
-        manager = found is None or Chain.of(found["tags"]).manager in (None, Owner(*key).token)
+        manager = found is None or Chain.of(found["tags"]).manager in (
+            None,
+            SetResource(*key).token,
+        )
         self.weather(weather, home)
         event = self.event("Update", key, home, new, physical_id=old_id, old_properties=old)
         response = self.send(home, event)
@@ -753,7 +757,7 @@ class CloudFormation(RuleBasedStateMachine):
         if found is None or found["status"] != "ACTIVE":
             return
         key = data.draw(st.sampled_from(self.free()), label="key")
-        me, was = Owner(*key).token, Chain.of(found["tags"])
+        me, was = SetResource(*key).token, Chain.of(found["tags"])
         self.met.clear()
         if was.manager == me and "adopted-again-loses-its-manager" in KNOWN:
             self.met.add("adopted-again-loses-its-manager")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import control
-from provider import retries
+from provider import waiting
 from provider.settings import settings as provider_settings
 from tests.provider.conftest import Stack, marked, success
 
@@ -33,7 +33,7 @@ AFTER = {
 @pytest.fixture
 def whole_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """No jitter: each of the provider's waits is its whole delay (1, 2, 4... 20 s)."""
-    monkeypatch.setattr(retries, "jittered", lambda delay: delay)
+    monkeypatch.setattr(waiting, "jittered", lambda delay: delay)
 
 
 def delete_answer(event: dict[str, Any], status: str, reason: str = "") -> dict[str, Any]:

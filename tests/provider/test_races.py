@@ -65,8 +65,9 @@ def test_a_continuation_with_a_garbled_step_changes_nothing_and_answers_nothing(
     stack: Stack,
 ) -> None:
     for garbled in ("not-a-state", {"Step": "1"}, {"Step": 0}, {"Step": 10**6}, {}):
-        event = {**stack.event("Create", ONE_REGION), CONTINUATION: garbled}
-        stack.invoke(event)
-        assert stack.endpoint.for_request(event["RequestId"]) == []
+        for properties in (ONE_REGION, {"Regions": []}):  # refused properties: no answer either
+            event = {**stack.event("Create", properties), CONTINUATION: garbled}
+            stack.invoke(event)
+            assert stack.endpoint.for_request(event["RequestId"]) == []
     assert control.call_counts() == {}
     assert all_sets() == []

@@ -16,7 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from emulator import control
 from local_cloudformation.protocol import STACK_ID
-from provider import retries
+from provider import waiting
 from provider.ownership import CLAIM, MANAGER
 from provider.settings import settings
 from tests.provider.conftest import HOME, MakeKey, Stack, marked, success
@@ -137,7 +137,7 @@ def test_a_kms_that_keeps_failing_is_waited_out_until_the_deadline_then_fails_be
 ) -> None:
     monkeypatch.setenv("PROVIDER_DEADLINE_SECONDS", "120")
     settings.cache_clear()
-    monkeypatch.setattr(retries, "jittered", lambda delay: delay)  # waits of 1, 2, 4... 20 s
+    monkeypatch.setattr(waiting, "jittered", lambda delay: delay)  # waits of 1, 2, 4... 20 s
     key = kms_key(HOME)
     kms = stack.runtime.kms()._client_for(HOME)
     with failing(kms, "DescribeKey", code, message="internal error", status=500) as answered:

@@ -9,7 +9,7 @@ import pytest
 from emulator import control
 from local_cloudformation.engine import Stack
 from local_cloudformation.template import TemplateError
-from provider.ownership import MANAGER, Owner, template_tags
+from provider.ownership import MANAGER, Resource, template_tags
 from tests.stack.conftest import (
     EXAMPLES,
     example,
@@ -40,7 +40,10 @@ def test_replication_set_example_lifecycle_with_rollback(new_stack: Callable[[st
     assert sorted(region_keys()) == ["us-east-1", "us-west-2"]
     assert region_keys()["us-west-2"] == west
     assert region_keys()["us-east-1"].endswith(stack.resources["IncidentManagerKey"].physical_id)
-    assert found["tags"] == {"team": "sre", MANAGER: Owner(stack.stack_id, "ReplicationSet").label}
+    assert found["tags"] == {
+        "team": "sre",
+        MANAGER: Resource(stack.stack_id, "ReplicationSet").label,
+    }
     assert stack.outputs == {"ReplicationSetArn": found["arn"]}
 
     three = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from provider.ownership import MANAGER, Owner
+from provider.ownership import MANAGER, Resource
 from tests.stack import in_process
 
 ROOT = Path(__file__).parents[2]
@@ -62,7 +62,7 @@ def test_a_create_event_runs_in_process_and_prints_the_response_and_the_set() ->
         "Data": {"Arn": found["arn"]},
     }
     assert found["status"] == "ACTIVE"
-    manager = Owner(event["StackId"], "ReplicationSet").label  # who manages it, on the set
+    manager = Resource(event["StackId"], "ReplicationSet").label  # who manages it, on the set
     assert found["tags"] == {"team": "sre", MANAGER: manager}
     assert '"message":"request succeeded"' in done.stderr  # the provider's logs, as Lambda's
 

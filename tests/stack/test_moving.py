@@ -23,7 +23,7 @@ from local_cloudformation.host import Deployment
 from local_cloudformation.local import add_provider, local_cloud, other_region
 from local_cloudformation.protocol import SERVICE_TOKEN
 from local_cloudformation.provider_stack import TABLE_NAME
-from provider.ownership import LINE, MANAGER, Owner
+from provider.ownership import LINE, MANAGER, Resource
 from tests.stack.conftest import statuses
 
 FIRST = "IncidentReplicationSetProvider"  # README: Deploying the provider
@@ -122,11 +122,11 @@ def regions_of(found: dict[str, Any]) -> list[str]:
 
 def manager(stack: Stack, logical_id: str) -> str:
     """The manager tag naming ``logical_id`` of ``stack``."""
-    return Owner(stack.stack_id, logical_id).label
+    return Resource(stack.stack_id, logical_id).label
 
 
 def token(stack: Stack, logical_id: str) -> str:
-    return Owner(stack.stack_id, logical_id).token
+    return Resource(stack.stack_id, logical_id).token
 
 
 def notes(deployment_table: str, region: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Waiting out what passes (provider.retries), on a fake clock: which errors are waited out for
+"""Waiting out what passes (provider.waiting), on a fake clock: which errors are waited out for
 which calls, and how a wait ends: the call answers, the invocation hands off, or the deadline
 ends the request with a Reason that names the call."""
 
@@ -10,11 +10,10 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.retries.standard import ThrottledRetryableChecker, TransientRetryableChecker
 
-from provider import retries
+from provider import waiting
 from provider.errors import Handoff, ServiceFailure
 from provider.kms import KmsApi
-from provider.retries import patiently
-from provider.waiter import Budget
+from provider.waiting import Budget, patiently
 
 START = 1_800_000_000.0
 
@@ -73,7 +72,7 @@ def failing(times: int, error: Exception) -> Callable[[], str]:
 def patient(
     call: Callable[[], str], time: Time, operation: str = "GetReplicationSet", *, mutating: bool
 ) -> str:
-    """``call`` through provider.retries, on ``time``'s budget, as Incident Manager's."""
+    """``call`` through provider.waiting, on ``time``'s budget, as Incident Manager's."""
     return patiently(
         call, time.budget(), operation=operation, service="Incident Manager", mutating=mutating
     )
@@ -82,17 +81,17 @@ def patient(
 @pytest.fixture(autouse=True)
 def _whole_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """No jitter: each wait is its whole delay, so that the waits read plainly."""
-    monkeypatch.setattr(retries, "jittered", lambda delay: delay)
+    monkeypatch.setattr(waiting, "jittered", lambda delay: delay)
 
 
 def test_the_codes_are_botocores_own() -> None:
     """What botocore's standard mode calls throttling and transient, so that a change there
     shows here."""
-    assert set(vars(ThrottledRetryableChecker)["_THROTTLED_ERROR_CODES"]) == retries.THROTTLING
+    assert set(vars(ThrottledRetryableChecker)["_THROTTLED_ERROR_CODES"]) == waiting.THROTTLING
     transient = vars(TransientRetryableChecker())
-    assert set(transient["_transient_error_codes"]) == retries.TRANSIENT_CODES
-    assert set(transient["_transient_status_codes"]) == retries.TRANSIENT_STATUSES
-    assert transient["_transient_exception_cls"] == retries.LOST_CONNECTION
+    assert set(transient["_transient_error_codes"]) == waiting.TRANSIENT_CODES
+    assert set(transient["_transient_status_codes"]) == waiting.TRANSIENT_STATUSES
+    assert transient["_transient_exception_cls"] == waiting.LOST_CONNECTION
 
 
 @pytest.mark.parametrize(
@@ -111,8 +110,8 @@ def test_the_codes_are_botocores_own() -> None:
 def test_reads_wait_out_throttling_5xx_and_lost_connections_changes_only_throttling(
     error: Exception, read: str | None, mutating: str | None
 ) -> None:
-    assert retries.passing(error, mutating=False) == read
-    assert retries.passing(error, mutating=True) == mutating
+    assert waiting.passing(error, mutating=False) == read
+    assert waiting.passing(error, mutating=True) == mutating
 
 
 def test_a_throttled_call_is_made_again_after_waits_that_double_up_to_20_s() -> None:

@@ -1,32 +1,138 @@
-"""Waiting out what passes: throttling, and for reads the service's 5xx and lost connections.
+"""How the provider waits within a request's time (:class:`Budget`): polling the set's status
+until a change ends, and waiting out what passes (throttling, and for reads the service's 5xx
+and lost connections).
 
-botocore's standard retry mode retries these ``PROVIDER_MAX_ATTEMPTS`` times per call, few enough
-that one call fits the hand-off reserve. A longer burst would end the request FAILED although it
-has up to 55 minutes, and CloudFormation never retries a custom resource (the native
-``AWS::SSMIncidents`` handlers retry throttling until their own timeout). So, within a request's
-:class:`~provider.waiter.Budget`, a call that still fails that way is made again after 1, 2, 4...
-up to 20 s, jittered so that requests throttled together do not come back together; when the
-invocation's time runs short, :class:`~provider.errors.Handoff` (the next invocation carries on,
-re-reading the set), and when the deadline would pass, one :class:`ServiceFailure` that says so.
+The overall deadline (carried across invocations) ends the request with a clear FAILED; the
+Lambda's remaining time only ends this invocation: :class:`~provider.errors.Handoff` asks the
+edge to continue in a new one.
 
-Mutating calls are made again only when throttled: the service refused them before acting. After
-a 5xx a change may have been applied; botocore's own attempts already cover the common blip,
-and what remains fails the request, which the next stack operation reconciles from the live set.
+**Named waits**, as Terraform's waiters are: each waits for one change of the set's status, on
+one poller (:func:`wait_for`), reading through a Region of the set; they need only something
+that reads a status (:class:`StatusReader`: ``provider.incidents.IncidentsApi``).
+
+**Waiting out what passes.** botocore's standard retry mode retries these
+``PROVIDER_MAX_ATTEMPTS`` times per call, few enough that one call fits the hand-off reserve. A
+longer burst would end the request FAILED although it has up to 55 minutes, and CloudFormation
+never retries a custom resource (the native ``AWS::SSMIncidents`` handlers retry throttling
+until their own timeout). So, within a request's budget, a call that still fails that way is
+made again after 1, 2, 4... up to 20 s, jittered so that requests throttled together do not come
+back together; when the invocation's time runs short, Handoff (the next invocation carries on,
+re-reading the set), and when the deadline would pass, one ServiceFailure that says so.
+Mutating calls are made again only when throttled: the service refused them before acting.
+After a 5xx a change may have been applied; botocore's own attempts already cover the common
+blip, and what remains fails the request, which the next stack operation reconciles from the
+live set.
 """
 
 import random
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from .errors import Handoff, ServiceFailure
+from .errors import DeadlineExceeded, Handoff, ServiceFailure, SetFailed
+from .live import LiveReplicationSet
 from .settings import SERVICE
-from .waiter import Budget
 
 log = Logger(service=SERVICE, child=True)
 T = TypeVar("T")
+
+
+# -- the budget, and polling within it -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long this request, and this invocation, may still wait."""
+
+    deadline: float  # epoch seconds: answer FAILED rather than wait past this
+    remaining_ms: Callable[[], int]  # the Lambda context's remaining time
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    reserve_seconds: float = 30.0  # hand off while this much invocation time is left
+    first_delay: float = 1.0
+    max_delay: float = 5.0
+
+    def before_call(self) -> None:
+        """Hand off rather than start a call that might outlast this invocation (one call,
+        retries included, fits the reserve: ``provider.settings.call_seconds``)."""
+        if self.remaining_ms() / 1000 < self.reserve_seconds:
+            raise Handoff
+
+
+def wait_for(
+    read: Callable[[], T],
+    done: Callable[[T], bool],
+    budget: Budget,
+    describe: Callable[[T], str],
+) -> T:
+    """Poll ``read`` until ``done``; DeadlineExceeded or Handoff when time runs short."""
+    delay = budget.first_delay
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if budget.clock() + delay > budget.deadline:
+            raise DeadlineExceeded(
+                f"{describe(value)} when the provider's deadline passed "
+                "(PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout); "
+                "it may still finish: check it with 'aws ssm-incidents get-replication-set'"
+            )
+        if budget.remaining_ms() / 1000 - delay < budget.reserve_seconds:
+            raise Handoff
+        budget.sleep(delay)
+        delay = min(delay * 1.5, budget.max_delay)
+
+
+# -- named waits on the set's status ---------------------------------------------------------
+
+
+class StatusReader(Protocol):
+    """What the named waits read: the set's status through a Region, None once it is gone."""
+
+    def status(self, arn: str, region: str) -> LiveReplicationSet | None: ...
+
+
+def wait_settled(
+    api: StatusReader, arn: str, region: str, budget: Budget
+) -> LiveReplicationSet | None:
+    """The set once ACTIVE or FAILED (a FAILED set can still be deleted); None once gone."""
+    return wait_for(
+        lambda: api.status(arn, region),
+        lambda found: found is None or found.settled,
+        budget,
+        lambda found: _still(arn, found),
+    )
+
+
+def wait_active(
+    api: StatusReader, arn: str, region: str, budget: Budget
+) -> LiveReplicationSet | None:
+    """The set once ACTIVE; None once gone; SetFailed when it ends FAILED."""
+    live = wait_settled(api, arn, region, budget)
+    if live is not None and live.status == "FAILED":
+        raise SetFailed(live.failure_summary())
+    return live
+
+
+def wait_gone(api: StatusReader, arn: str, region: str, budget: Budget) -> None:
+    """Return once ``region`` no longer sees the set (it was deleted)."""
+    wait_for(
+        lambda: api.status(arn, region),
+        lambda now: now is None,
+        budget,
+        lambda now: _still(arn, now),
+    )
+
+
+def _still(arn: str, found: LiveReplicationSet | None) -> str:
+    return f"replication set {arn} was still {found.status if found else 'gone'}"
+
+
+# -- waiting out what passes -----------------------------------------------------------------
+
 
 #: The first wait after a call failed for good in botocore's eyes, and the longest (botocore's
 #: own cap on its backoff, ``botocore.retries.standard.ExponentialBackoff``, is 20 s too).
