@@ -8,7 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 
-.PHONY: help test lint demo serve package bench bench-record constraints clean explore sam constraints-sam coverage moto-check
+.PHONY: help test test-long lint demo serve package bench bench-record constraints clean explore sam constraints-sam coverage moto-check
 
 # A bare `make` lists the targets: each documented target has a "## what it does" comment.
 help:
@@ -49,11 +49,15 @@ lint: $(STAMP) $(SAM_STAMP) ## ruff, ruff format, mypy, cfn-lint, sam validate
 	$(BIN)/cfn-lint template.yaml examples/*.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml
 
-# Both cores: the suite takes half the time (README: measured).
-test: lint ## lint, then the whole test suite on both cores
-	SAM_CLI=$(SAM) $(BIN)/pytest -n 2
+# Both cores: the suite takes half the time (README: measured). The tests marked `long`
+# (tests/conftest.py: LONG) are left to `make test-long`; CI runs both.
+test: lint ## lint, then every test but the long ones, on both cores
+	$(BIN)/pytest -n 2 -m "not long"
 
-# The randomized stack lifecycles, at random and much longer than in `make test`.
+test-long: $(STAMP) $(SAM_STAMP) ## the long tests: stacks, commands, servers, builds, random runs
+	SAM_CLI=$(SAM) $(BIN)/pytest -n 2 -m long
+
+# The randomized stack lifecycles, at random and much longer than in `make test-long`.
 explore: $(STAMP) ## the randomized stack lifecycles, 500 at random
 	LIFECYCLE_EXAMPLES=$${LIFECYCLE_EXAMPLES:-500} $(BIN)/pytest -p no:randomly tests/provider/test_lifecycle_machine.py
 

@@ -229,7 +229,15 @@ class Invocation:
         except Exception as error:
             logger.exception("could not deliver the answer")
             if not self.delivery.sent:
-                self.delivery.send(Failed(internal_error(error)))
+                self.delivery.send(self._last_resort(error))
+
+    def _last_resort(self, error: Exception) -> Answer:
+        """What to answer when delivering failed: the step's own answer if it came to one (the
+        record holds it: a redelivery answers the same), else FAILED naming the set it made."""
+        outcome = self.done.outcome if self.done else None
+        if isinstance(outcome, Succeeded | Failed):
+            return outcome
+        return Failed(internal_error(error), self.progress.now.created)
 
     def _instead_of_the_step(self, reason: str) -> Done:
         """crhelper answers on its own: Lambda's limit is half a second away. The step's record

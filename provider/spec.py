@@ -3,9 +3,16 @@
 CloudFormation hands every scalar over as a string ("true", "3"), so booleans and numbers are
 accepted in both forms. Every problem is reported at once, each as ``path: rule``::
 
-    >>> parse_spec({"Regions": []})
+    >>> home = "us-east-1"  # the Region the provider runs in, the stack's
+    >>> parse_spec({"Regions": [{"RegionName": home}], "DeletionProtected": "true"}, home)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ReplicationSetSpec(regions=(RegionSpec(name='us-east-1', kms_key=None),),
+        deletion_protected=True, tags={}, adopt_existing=False)
+    >>> parse_spec({"Regions": [], "DeletionProtected": "maybe"}, home)
+    ... # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
-    provider.errors.InvalidProperties: Regions: at least 1 region is required, got 0
+    provider.errors.InvalidProperties: Regions: at least 1 region is required, got 0;
+        DeletionProtected: expected true or false, got 'maybe'
 """
 
 import re

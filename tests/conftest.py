@@ -1,16 +1,20 @@
 """Shared fixtures: fake credentials, a loopback-only network, and the emulator under mock_aws."""
 
+import functools
 import io
 import logging
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.loaders import Loader, create_loader
 from moto import mock_aws
+from moto.kms.utils import generate_private_key
 from mypy_boto3_kms import KMSClient
 from mypy_boto3_ssm_incidents import SSMIncidentsClient
 
@@ -30,6 +34,31 @@ SECRETS = (
     "IncidentManagerUsesTheKeyForThisAccount",  # a Sid of the example's key policy
 )
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+#: What `make test` leaves to `make test-long` (marker ``long``, pyproject.toml): whole stacks,
+#: the project's commands run in subprocesses or against a server, the builds, and the
+#: randomized lifecycles. A path names a folder or a file of tests/; a test added below it is
+#: long too. CI runs both targets, so every test runs in exactly one of them.
+LONG = (
+    "stack",  # whole stack lifecycles through local_cloudformation, and its CLI
+    "bench",  # `make bench`'s smoke run
+    "deploy/test_sam.py",  # `sam build` and `sam validate --lint`
+    "deploy/test_package.py",  # `make package`: pip and the zip, in subprocesses
+    "emulator/test_server.py",  # the emulator as a server, the AWS CLI against it
+    "provider/test_lifecycle_machine.py",  # hypothesis's randomized stack lifecycles
+)
+TESTS = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not item.path.is_relative_to(TESTS):
+            continue
+        path = item.path.relative_to(TESTS).as_posix()
+        if any(path == long or path.startswith(f"{long}/") for long in LONG):
+            item.add_marker(pytest.mark.long)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -61,6 +90,36 @@ def _loopback_only() -> Iterator[None]:
     socket.socket.connect = connect  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _botocore_data_read_once() -> Iterator[None]:
+    """Each botocore session reads botocore's data anew through a loader of its own (the JSON
+    of endpoints.json and every service model, listing its folders), and every test makes two
+    sessions: mock_aws starts without boto3's default session, and the provider makes its own.
+    That was a third of the suite's time. The data does not change while the tests run, so
+    the sessions of one process share one loader, which reads each file once."""
+    loaders: dict[str | None, Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("botocore.session.create_loader", shared_loader)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _kms_key_pairs_made_once() -> Iterator[None]:
+    """moto's KMS makes an RSA key pair for every key it creates, symmetric ones included
+    (60 ms each), and most tests create one: the records table's DynamoDB key, the kms_key
+    fixture's. The pair serves only Sign, Verify and GetPublicKey, which nothing here calls
+    (Incident Manager takes symmetric keys only), so the keys of one spec share one pair."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("moto.kms.models.generate_private_key", functools.cache(generate_private_key))
+        yield
 
 
 @pytest.fixture(autouse=True)

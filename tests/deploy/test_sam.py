@@ -1,6 +1,6 @@
 """`sam build` builds the function as `make package` does, and `sam validate --lint` passes.
 
-The SAM CLI lives in a venv of its own (`make sam`); `make test` passes its path as SAM_CLI.
+The SAM CLI lives in a venv of its own (`make sam`); `make test-long` passes its path as SAM_CLI.
 """
 
 import os
@@ -17,7 +17,7 @@ ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
 
 def sam(*args: str) -> subprocess.CompletedProcess[str]:
     if not Path(SAM).exists():
-        pytest.fail(f"no SAM CLI at {SAM}: run `make test` (it installs one with `make sam`)")
+        pytest.fail(f"no SAM CLI at {SAM}: run `make test-long` (it installs one with `make sam`)")
     return subprocess.run(
         [SAM, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600, check=False
     )

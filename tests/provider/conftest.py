@@ -4,6 +4,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from types import SimpleNamespace
@@ -12,7 +13,9 @@ from typing import Any, cast
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 from botocore.retries.standard import ExponentialBackoff
 from crhelper import resource_helper
 
@@ -321,3 +324,57 @@ def logs() -> Iterator[CapturedLogs]:
     service_logger.removeHandler(provider_handler)
     service_logger.removeHandler(everything_handler)
     logging.getLogger().removeHandler(everything_handler)
+
+
+#: ``failing``'s code for a call that cannot connect at all (after botocore's retries).
+UNREACHABLE = "unreachable"
+
+
+@contextmanager
+def failing(
+    client: Any,
+    operation: str,
+    code: str,
+    when: Callable[[bytes], bool] = lambda _: True,
+    message: str = "refused",
+    *,
+    status: int = 400,
+) -> Iterator[list[str]]:
+    """Calls of ``operation`` through ``client`` (those whose request body ``when`` picks) are
+    answered with AWS's error ``code`` and ``message`` (HTTP ``status``), or fail to connect
+    (UNREACHABLE), until the block ends; yields the calls so answered."""
+    answered: list[str] = []
+    service = client.meta.service_model.service_id.hyphenize()
+
+    def answer(params: dict[str, Any], **_: Any) -> Any:
+        if not when(params["body"]):
+            return None
+        answered.append(operation)
+        if code == UNREACHABLE:
+            raise EndpointConnectionError(endpoint_url=f"https://{service}.{HOME}.amazonaws.com")
+        error = {"Code": code, "Message": message}
+        response = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
+        return AWSResponse(params["url"], status, HTTPHeaders(), None), response
+
+    client.meta.events.register(f"before-call.{service}.{operation}", answer)
+    try:
+        yield answered
+    finally:
+        client.meta.events.unregister(f"before-call.{service}.{operation}", answer)
+
+
+def delete_outside(arn: str) -> None:
+    """Someone deletes the set by hand: a read first ends its change, as it would on AWS."""
+    outside = boto3.client("ssm-incidents", region_name=HOME)
+    outside.get_replication_set(arn=arn)
+    outside.delete_replication_set(arn=arn)
+
+
+def delete_outside_uncounted(arn: str) -> None:
+    """Someone deletes the set by hand, out of the call counts, and the deletion ends at once
+    (instant transitions)."""
+    with control.uncounted():
+        client = boto3.client("ssm-incidents", region_name=HOME)
+        client.get_replication_set(arn=arn)
+        client.delete_replication_set(arn=arn)
+        client.list_replication_sets()  # the deletion ends (instant transitions)

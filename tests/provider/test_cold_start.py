@@ -9,6 +9,8 @@ import pytest
 
 from provider.crhelper_seam import CrhelperSeam
 from provider.logs import RedactUrls
+from tests.provider.conftest import Stack
+from tests.provider.test_create import ONE_REGION
 
 
 def test_the_crhelper_instance_builds_no_aws_client(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,3 +40,12 @@ def test_importing_the_handler_builds_no_client_and_no_crhelper_instance() -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+def test_building_the_handler_keeps_a_sam_local_flag_it_found(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SAM_LOCAL", "yes")  # sam local invoke sets it
+    assert stack.create(ONE_REGION)["Status"] == "SUCCESS"  # crhelper was built
+    assert os.environ["AWS_SAM_LOCAL"] == "yes"

@@ -5,7 +5,7 @@ import pytest
 from crhelper import CfnResource
 
 from emulator import control
-from tests.provider.conftest import Stack
+from tests.provider.conftest import HOME, Stack
 from tests.provider.test_create import ONE_REGION, all_sets
 
 #: No Region is removed here: one reading of the assumed 24-hour rule is enough.
@@ -91,3 +91,12 @@ def test_delete_does_not_pay_crhelpers_120_second_sleep(
     arn = stack.create(ONE_REGION)["PhysicalResourceId"]
     assert stack.delete(arn)["Status"] == "SUCCESS"
     assert slept == []
+
+
+def test_the_rollback_of_a_create_refused_for_its_region_names_succeeds(stack: Stack) -> None:
+    bad = {"Regions": [{"RegionName": 1}, {"RegionName": "x" * 30}, {"RegionName": HOME}]}
+    refused = stack.create(bad)
+    assert refused["Status"] == "FAILED"
+    rollback = stack.delete(refused["PhysicalResourceId"], bad)
+    assert (rollback["Status"], rollback["Reason"]) == ("SUCCESS", "")
+    assert control.call_counts() == {}

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from emulator import control
+from provider import lifecycle
 from provider.crhelper_seam import CrhelperSeam
 from tests.provider.conftest import Stack
 from tests.provider.test_create import ONE_REGION, all_sets
@@ -125,3 +126,16 @@ def test_when_crhelper_fails_after_answering_no_second_answer_is_sent(
     response = stack.create(ONE_REGION)  # exactly one answer (Stack.send checks)
     assert response["Status"] == "SUCCESS"
     assert all_sets() == [response["PhysicalResourceId"]]
+
+
+def test_an_unexpected_error_is_answered_as_an_internal_error_with_its_type(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise KeyError("regionMap")
+
+    monkeypatch.setattr(lifecycle, "create", broken)
+    answer = stack.create(ONE_REGION)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == ("Internal error (KeyError): 'regionMap'; see the provider's logs")
+    assert all_sets() == []

@@ -30,7 +30,7 @@ that no resource or retain holds; every item of every deployment's records table
 Provider bugs the machine found are in test_lifecycle_findings.py (xfail while open); the
 machine recognises each (KNOWN) and lets it pass there only, to go on looking for others.
 
-Bounded for `make test` (derandomized, a few seconds); `make explore` runs many more, at random
+Bounded for `make test-long` (derandomized, a few seconds); `make explore` runs many more, at random
 (LIFECYCLE_EXAMPLES; LIFECYCLE_SHRINK=1 shrinks a failing example to a short one).
 """
 

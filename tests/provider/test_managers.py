@@ -15,8 +15,9 @@ from emulator import control
 from local_cloudformation.protocol import STACK_ID
 from provider.ownership import CLAIM, MANAGER
 from provider.settings import settings
-from tests.provider.conftest import MakeDeployment, MakeKey, Stack, marked, success
-from tests.provider.test_create import all_sets, replication_set
+from tests.provider.conftest import HOME, MakeDeployment, MakeKey, Stack, marked, success
+from tests.provider.test_create import ONE_REGION, all_sets, replication_set
+from tests.provider.test_one_effect import ADOPT, OTHER_STACK
 
 #: Who manages the set, not Region ages: one reading of the 24-hour rule, unless a test says.
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
@@ -221,6 +222,35 @@ def test_a_delete_answered_by_crhelpers_timer_leaves_nothing_that_blocks_an_adop
     )
 
 
+def test_a_delete_that_may_not_claim_the_set_fails_and_keeps_it(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    control.reset_call_counts()
+    control.inject_fault("TagResource", "AccessDeniedException")
+    answer = stack.delete(arn)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", arn)
+    assert answer["Reason"] == (
+        "TagResource failed with AccessDeniedException: Injected AccessDeniedException for "
+        "TagResource (grant ssm-incidents:TagResource to the provider's execution role)"
+    )
+    assert all_sets() == [arn] and replication_set(arn)["tags"] == marked({})
+    assert stack.delete(arn)["Status"] == "SUCCESS"  # CloudFormation's retry, role fixed
+    assert all_sets() == []
+
+
+def test_a_refused_delete_leaves_no_claim_and_another_stack_may_adopt_at_once(
+    stack: Stack,
+) -> None:
+    """No mark outlives its operation: the Delete refused for deletion protection takes its
+    claim away, so an adoption right after is not kept waiting."""
+    protected = {**ONE_REGION, "DeletionProtected": "true"}
+    arn = stack.create(protected)["PhysicalResourceId"]
+    refused = stack.delete(arn)
+    assert refused["Status"] == "FAILED" and "deletion protection on" in refused["Reason"]
+    assert replication_set(arn)["tags"] == marked({})
+    event = stack.event("Create", {**protected, "AdoptExisting": "true"}, stack_id=OTHER_STACK)
+    assert stack.send(event) == success(event, arn)
+
+
 # -- two at once --------------------------------------------------------------------------------
 
 
@@ -256,6 +286,59 @@ def test_two_adoptions_at_the_same_moment_do_not_both_win(
     assert replication_set(arn)["tags"] == marked(
         {}, PLATFORM, line=((STACK_ID, "ReplicationSet"),)
     )
+
+
+def test_an_adoption_that_another_overtakes_before_its_claim_goes_after_it(
+    stack: Stack,
+) -> None:
+    """The marks are read again under the claim: an adoption that landed meanwhile is kept in
+    the line, not overwritten."""
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    third = STACK_ID.replace("stack/incidents/", "stack/third/")
+    third_stack = Stack(stack.endpoint, stack.clock, stack.runtime)  # its own invocation
+    landed: list[dict[str, Any]] = []
+    started: list[bool] = []
+
+    def another_adoption_lands_first(params: dict[str, Any], **_: Any) -> None:
+        if not started and any(k.startswith(CLAIM) for k in params.get("tags", {})):
+            started.append(True)  # the third stack's own claim comes through here too
+            landed.append(third_stack.create(ADOPT, stack_id=third))
+
+    client = stack.runtime.incidents()._client_for(HOME)
+    client.meta.events.register(
+        "provide-client-params.ssm-incidents.TagResource", another_adoption_lands_first
+    )
+    event = stack.event("Create", ADOPT, stack_id=OTHER_STACK)
+    assert stack.send(event) == success(event, arn)
+    assert landed[0]["Status"] == "SUCCESS"
+    line = ((STACK_ID, "ReplicationSet"), (third, "ReplicationSet"))
+    assert replication_set(arn)["tags"] == marked({}, OTHER_STACK, line=line)
+
+
+def test_a_claim_that_keeps_meeting_another_fails_asking_for_a_retry_and_changes_nothing(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    outside = boto3.client("ssm-incidents", region_name=HOME)
+    # Another provider's claim, renewed on and on (it expires in an hour each time)
+    busy = {f"{CLAIM}zzzzzzzzzzzzzzzz": str(int(stack.clock.now) + 3600)}
+    outside.tag_resource(resourceArn=arn, tags=busy)
+    control.reset_call_counts()
+    answer = stack.create(ADOPT, stack_id=OTHER_STACK)
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"Another request is changing who manages replication set {arn} (its tags "
+        f"{CLAIM}*); nothing was changed. Retry the stack operation in a minute.",
+    )
+    assert answer["PhysicalResourceId"] != arn  # this stack's rollback leaves the set alone
+    # the refused CreateReplicationSet (a set exists), then four tries at a claim, each
+    # taking its claim away again
+    assert control.mutating_calls() == {
+        "CreateReplicationSet": 1,
+        "TagResource": 4,
+        "UntagResource": 4,
+    }
+    assert replication_set(arn)["tags"] == {**marked({}), **busy}
 
 
 # -- what the Reasons say -----------------------------------------------------------------------
@@ -308,6 +391,19 @@ def test_the_manager_tag_is_readable_and_counts_against_the_fifty(stack: Stack) 
     assert len(live) == 48
     token, stack_id, logical_id = live[MANAGER].split(" ")
     assert (stack_id, logical_id, len(token)) == (STACK_ID, "ReplicationSet", 16)
+
+
+def test_an_update_the_plan_refuses_from_a_resource_that_no_longer_manages_the_set(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    stack.create(ADOPT, stack_id=OTHER_STACK)  # the other stack's resource manages it now
+    key = {"RegionName": HOME, "RegionConfiguration": {"SseKmsKeyId": kms_key(HOME)}}
+    refused = stack.update(arn, {"Regions": [key]}, ONE_REGION)  # a key kind switch, refused
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith(
+        f"Replication set {arn} is managed by resource ReplicationSet of stack other "
+    )
 
 
 # -- upgrading from a version that kept the manager in its table -----------------------------

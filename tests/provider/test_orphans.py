@@ -7,7 +7,11 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from emulator import control
-from tests.provider.conftest import HOME, Stack
+from local_cloudformation.protocol import SERVICE_TOKEN
+from provider import app
+from provider.errors import ServiceFailure
+from provider.request import function_account, parse_request
+from tests.provider.conftest import HOME, Stack, delete_outside
 from tests.provider.test_create import ONE_REGION, all_sets
 
 #: No Region is removed here: one reading of the assumed 24-hour rule is enough.
@@ -116,3 +120,37 @@ def test_a_protected_set_the_failed_update_recreated_is_unprotected_then_deleted
     assert "this update created was deleted: no stack would own it" in response["Reason"]
     assert all_sets() == []
     assert control.mutating_calls()["UpdateDeletionProtection"] == 2  # on, then off to delete
+
+
+def test_when_the_timers_failure_cannot_be_handed_on_it_answers_with_the_way_out(
+    stack: Stack,
+) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    delete_outside(arn)
+    stack.timeout_seconds = 40
+    stack.call_seconds["UpdateDeletionProtection"] = 45  # after the re-create, a hung call
+    stack.refuse_self_invoke = True  # so the set it made cannot be deleted in a next one
+    answer = stack.update(arn, {**ONE_REGION, "DeletionProtected": "true"}, ONE_REGION)
+    [made] = all_sets()
+    assert answer["Status"] == "FAILED" and answer["PhysicalResourceId"] == arn
+    assert answer["Reason"].startswith(
+        f"Execution timed out This update created replication set {made}, which no stack owns, "
+        "and could not delete it (Lambda time ran out). Delete it: aws ssm-incidents "
+    )
+
+
+def test_the_set_of_a_hung_create_is_not_named_when_its_keys_cannot_be_read_again(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "alias/incidents"  # resolved through DescribeKey each time
+    event = stack.event(
+        "Create",
+        {"Regions": [{"RegionName": HOME, "RegionConfiguration": {"SseKmsKeyId": key}}]},
+    )
+
+    def unreadable(*_: Any) -> None:
+        raise ServiceFailure("DescribeKey failed with AccessDeniedException")
+
+    monkeypatch.setattr(type(stack.runtime.kms()), "describe", unreadable)
+    request = parse_request(event, function_account(SERVICE_TOKEN))
+    assert app.created_by(request, stack.runtime) is None

@@ -64,8 +64,9 @@ def test_two_stacks_creating_at_once_one_wins_the_other_names_the_winner(stack: 
 def test_a_continuation_with_a_garbled_step_changes_nothing_and_answers_nothing(
     stack: Stack,
 ) -> None:
+    refused: dict[str, Any] = {"Regions": []}  # refused properties: no answer either
     for garbled in ("not-a-state", {"Step": "1"}, {"Step": 0}, {"Step": 10**6}, {}):
-        for properties in (ONE_REGION, {"Regions": []}):  # refused properties: no answer either
+        for properties in (ONE_REGION, refused):
             event = {**stack.event("Create", properties), CONTINUATION: garbled}
             stack.invoke(event)
             assert stack.endpoint.for_request(event["RequestId"]) == []

@@ -7,9 +7,12 @@ import boto3
 import pytest
 
 from emulator import control
+from provider import waiting
 from provider.incidents import IncidentsApi
-from tests.provider.conftest import HOME, MakeKey, Stack, success
-from tests.provider.test_create import all_sets
+from provider.settings import settings
+from tests.provider.conftest import HOME, UNREACHABLE, MakeKey, Stack, failing, success
+from tests.provider.test_create import all_sets, replication_set
+from tests.provider.test_one_effect import OTHER_STACK
 from tests.provider.test_update import created, keys_of, regions
 
 NO_CALLS: dict[str, int] = {}
@@ -242,3 +245,97 @@ def test_a_re_pointed_alias_is_a_key_change(stack: Stack, kms_key: MakeKey) -> N
     response = stack.update(arn, props, old=props)
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert keys_of(arn) == {HOME: second, "us-west-2": west}
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "reason"),
+    [
+        (
+            "AccessDeniedException",
+            "not authorized to perform kms:DescribeKey",
+            "DescribeKey of {key} in us-east-1 failed with AccessDeniedException: not authorized "
+            "to perform kms:DescribeKey (grant kms:DescribeKey to the provider's role)",
+        ),
+        (
+            "InvalidArnException",
+            "not an ARN",
+            "DescribeKey of {key} in us-east-1 failed with InvalidArnException: not an ARN",
+        ),
+    ],
+)
+def test_a_key_kms_will_not_describe_fails_the_request_before_any_change(
+    stack: Stack, kms_key: MakeKey, code: str, message: str, reason: str
+) -> None:
+    key = kms_key(HOME)
+    kms = stack.runtime.kms()._client_for(HOME)
+    with failing(kms, "DescribeKey", code, message=message) as answered:
+        response = stack.create({"Regions": regions(HOME, key={HOME: key})})
+    assert answered
+    assert (response["Status"], response["Reason"]) == ("FAILED", reason.format(key=key))
+    assert control.call_counts() == {} and all_sets() == []
+
+
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        ("KMSInternalException", "KMSInternalException: internal error"),
+        (
+            UNREACHABLE,
+            'Could not connect to the endpoint URL: "https://kms.us-east-1.amazonaws.com"',
+        ),
+    ],
+)
+def test_a_kms_that_keeps_failing_is_waited_out_until_the_deadline_then_fails_before_any_change(
+    stack: Stack, kms_key: MakeKey, monkeypatch: pytest.MonkeyPatch, code: str, what: str
+) -> None:
+    monkeypatch.setenv("PROVIDER_DEADLINE_SECONDS", "120")
+    settings.cache_clear()
+    monkeypatch.setattr(waiting, "jittered", lambda delay: delay)  # waits of 1, 2, 4... 20 s
+    key = kms_key(HOME)
+    kms = stack.runtime.kms()._client_for(HOME)
+    with failing(kms, "DescribeKey", code, message="internal error", status=500) as answered:
+        response = stack.create({"Regions": regions(HOME, key={HOME: key})})
+    assert answered
+    assert (response["Status"], response["Reason"]) == (
+        "FAILED",
+        f"KMS was unavailable for DescribeKey of {key} in us-east-1 ({what}) until the "
+        "provider's deadline (PROVIDER_DEADLINE_SECONDS, or the resource's ServiceTimeout): "
+        "each of its last 10 tries, over 111 s; retry the stack operation once KMS answers "
+        "again (the AWS Health Dashboard shows service events)",
+    )
+    assert control.call_counts() == {} and all_sets() == []
+
+
+@pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+def test_an_alias_that_names_no_key_fails_naming_it_before_any_change(stack: Stack) -> None:
+    configuration = {"SseKmsKeyId": "alias/incidents-gone"}
+    response = stack.create(
+        {"Regions": [{"RegionName": HOME, "RegionConfiguration": configuration}]}
+    )
+    assert (response["Status"], response["Reason"]) == (
+        "FAILED",
+        "Regions[0].RegionConfiguration.SseKmsKeyId: alias alias/incidents-gone names no key in "
+        "us-east-1",
+    )
+    assert control.call_counts() == {} and all_sets() == []
+
+
+@pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+def test_an_adoption_that_adds_a_region_describes_its_key_once(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    """The key is checked before CreateReplicationSet, which finds the account's set; adopting
+    it adds the Region with that key, checked already."""
+    east, west = kms_key(HOME), kms_key("us-west-2")
+    existing = stack.create({"Regions": regions(HOME, key={HOME: east})})["PhysicalResourceId"]
+    described: list[str] = []
+    for region in (HOME, "us-west-2"):
+        client = stack.runtime.kms()._client_for(region)
+        client.meta.events.register(
+            "before-call.kms.DescribeKey", lambda params, **_: described.append(params["body"])
+        )
+    wanted = {"Regions": regions(HOME, "us-west-2", key={HOME: east, "us-west-2": west})}
+    event = stack.event("Create", {**wanted, "AdoptExisting": "true"}, stack_id=OTHER_STACK)
+    assert stack.send(event) == success(event, existing)
+    assert sorted(replication_set(existing)["regionMap"]) == [HOME, "us-west-2"]
+    assert len(described) == 2, described  # each key once

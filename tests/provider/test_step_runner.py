@@ -154,3 +154,40 @@ def test_a_hand_off_record_naming_a_set_this_resource_does_not_manage_is_not_act
     assert "was left alone" in answer["Reason"]  # nor would the failure path delete it
     assert all_sets() == [arn] and replication_set(arn)["deletionProtected"] is True
     assert control.mutating_calls() == {}
+
+
+def broken(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "provider.app.decide",  # inside the step: its recorded outcome
+        "provider.continuation.resume",  # before the step: no record, still one answer
+    ],
+)
+def test_an_unexpected_error_in_the_runner_ends_in_one_failed_answer(
+    stack: Stack, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(where, broken)
+    event = stack.event("Create", ONE_REGION)
+    stack.invoke(event)
+    [answer] = stack.endpoint.for_request(event["RequestId"])
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("Internal error (RuntimeError)")
+    assert all_sets() == []  # nothing made, so nothing left behind
+
+
+def test_a_delivery_that_fails_after_the_step_still_answers_the_steps_outcome(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by this test: the last resort answered FAILED with a made-up ID after a Create
+    had made its set and recorded SUCCESS (the set orphaned, a redelivery answering SUCCESS)."""
+    event = stack.event("Create", ONE_REGION)
+    with monkeypatch.context() as patch:
+        patch.setattr("provider.app.Delivery.deliver", broken)
+        stack.invoke(event)
+    [arn] = all_sets()
+    stack.invoke(event)  # the same request delivered again answers the same
+    assert stack.endpoint.for_request(event["RequestId"]) == [success(event, arn)] * 2

@@ -3,9 +3,10 @@
 from typing import Any
 
 import boto3
+import pytest
 
 from emulator import control
-from tests.provider.conftest import MakeKey, Stack, marked, success
+from tests.provider.conftest import HOME, MakeKey, Stack, marked, success
 from tests.provider.test_create import all_sets, replication_set
 
 
@@ -237,3 +238,20 @@ def test_naming_the_same_key_by_arn_instead_of_id_changes_nothing(
         == "SUCCESS"
     )
     assert control.mutating_calls() == {}
+
+
+@pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+def test_an_update_of_a_set_failed_in_every_region_names_each_failure(
+    stack: Stack, kms_key: MakeKey
+) -> None:
+    key = kms_key(HOME)
+    properties = {"Regions": [{"RegionName": HOME, "RegionConfiguration": {"SseKmsKeyId": key}}]}
+    control.set_transition_reads(1)  # the change ends at the next read
+    control.schedule_key_deletion_after("CreateReplicationSet", key)
+    arn = stack.create(properties)["PhysicalResourceId"]
+    answer = stack.update(arn, {**properties, "Tags": [{"Key": "a", "Value": "b"}]}, properties)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"replication set {arn} is FAILED: {HOME}: FAILED (KMS key {key} is PendingDeletion)"
+    )
+    assert control.mutating_calls() == {"CreateReplicationSet": 1}

@@ -1,15 +1,19 @@
-"""Waiting past one invocation, and giving up at the deadline with one clear FAILED."""
+"""Waiting past one invocation, and giving up at the deadline with one clear FAILED; Lambda's
+time running out, and crhelper's timer."""
 
 import boto3
 import pytest
 
 from emulator import control
+from provider import app
 from provider.settings import settings
-from tests.provider.conftest import Stack, marked
-from tests.provider.test_create import ONE_REGION, all_sets
+from tests.provider.conftest import HOME, Stack, marked, success
+from tests.provider.test_create import ONE_REGION, all_sets, replication_set
+from tests.provider.test_update import regions
 
 #: No Region is removed here: one reading of the assumed 24-hour rule is enough.
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
+TWO_REGIONS = {"Regions": regions(HOME, "us-west-2")}
 
 
 def test_slow_creation_continues_in_a_new_invocation_and_answers_once(stack: Stack) -> None:
@@ -85,3 +89,47 @@ def test_update_waits_for_a_set_still_updating(stack: Stack) -> None:
     )
     assert sum(stack.clock.slept) >= 30  # it waited out the change in progress, not a Conflict
     assert control.mutating_calls() == {"TagResource": 1}  # the region was already on its way
+
+
+# -- Lambda's time and crhelper's timer ---------------------------------------------------------
+
+
+def test_calls_that_use_up_lambdas_time_hand_off_before_the_next_call(stack: Stack) -> None:
+    old = {**ONE_REGION, "Tags": [{"Key": "old", "Value": "1"}]}
+    arn = stack.create(old)["PhysicalResourceId"]
+    stack.timeout_seconds = 60  # a 30 s reserve
+    for operation in ("TagResource", "UntagResource", "UpdateDeletionProtection"):
+        stack.call_seconds[operation] = 20
+    wanted = {**ONE_REGION, "Tags": [{"Key": "new", "Value": "2"}], "DeletionProtected": "true"}
+    event = stack.event("Update", wanted, physical_id=arn, old_properties=old)
+    assert stack.send(event) == success(event, arn)
+    # two 20 s calls left 20 s: the third is made in a new invocation
+    assert stack.handoffs_left == [20] and stack.invocations == 3
+    found = replication_set(arn)
+    assert (found["tags"], found["deletionProtected"]) == (marked({"new": "2"}), True)
+
+
+def test_crhelpers_timer_during_a_plain_update_answers_failed_at_once(stack: Stack) -> None:
+    arn = stack.create(ONE_REGION)["PhysicalResourceId"]
+    stack.timeout_seconds = 40
+    stack.hang_once["UpdateReplicationSet"] = 45  # the call outlasts the invocation
+    before = stack.invocations
+    answer = stack.update(arn, TWO_REGIONS, ONE_REGION)
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "Execution timed out")
+    assert stack.invocations - before == 1 and stack.handoffs_left == []  # answered at once
+    assert answer["PhysicalResourceId"] == arn
+    assert stack.timed_out == 1 and stack.clock.fired == [0.5]
+    assert sorted(replication_set(arn)["regionMap"]) == [HOME]  # the hung call never landed
+
+
+def test_a_request_that_never_finishes_gives_up_after_max_steps(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "MAX_STEPS", 2)
+    control.set_transition_seconds(10**6)  # never ACTIVE within the deadline
+    stack.timeout_seconds = 60
+    answer = stack.create(ONE_REGION)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("The request took 2 invocations without finishing")
+    assert answer["PhysicalResourceId"] == all_sets()[0]
+    assert stack.invocations == 3

@@ -325,7 +325,7 @@ def test_the_stack_runs_in_the_region_given_and_the_provider_holds_to_it(
 
 def test_a_bare_make_lists_the_targets_with_one_line_each() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    done = subprocess.run(  # as typed at a shell, not as a sub-make of `make test`
+    done = subprocess.run(  # as typed at a shell, not as a sub-make of `make test-long`
         ["make", "--no-print-directory"], cwd=ROOT, env=env, capture_output=True, text=True,
         check=False,
     )  # fmt: skip
