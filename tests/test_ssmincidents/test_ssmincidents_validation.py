@@ -140,3 +140,30 @@ def test_tag_patterns_are_the_models_own_comma_included() -> None:
         tags={"a,b": "c,d"},
     )["arn"]
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {"a,b": "c,d"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "kwargs", "member"),
+    [
+        ("get_replication_set", {}, "arn"),
+        ("delete_replication_set", {}, "arn"),
+        (
+            "untag_resource",
+            {"resourceArn": "arn:aws:ssm-incidents::1:replication-set/x"},
+            "tagKeys",
+        ),
+    ],
+)
+@mock_aws
+def test_a_missing_required_query_member_is_a_validation_error_not_a_bare_404(
+    operation: str, kwargs: dict[str, Any], member: str
+) -> None:
+    # The model requires it; AWS routes on method and path, then validates.
+    client = unchecked_client()
+    with raises_aws(
+        "ValidationException",
+        400,
+        f"Value null at '{member}'",
+        "Member must not be null",
+    ):
+        getattr(client, operation)(**kwargs)
