@@ -17,7 +17,7 @@ from typing import Any
 
 from .protocol import ResponseEndpoint, make_event
 from .resolver import CustomResource, Placeholder, Resolver
-from .template import Template, TemplateError, creation_order, validate
+from .template import Template, TemplateError, creation_order, references, validate
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # an event -> the response CloudFormation got
 #: Marks an answer CloudFormation made itself: the request never reached a provider.
@@ -223,17 +223,22 @@ class Stack:
             template = validate(template_text, self.cloud.region)
             check_parameters(template, given)
             old: dict[str, Any] = {}
+            changed: set[str] = set()
         else:
             template, parameters = self._next(template_text, given)
             if (template, parameters) == (self.template, self.parameters):
                 raise NoChanges(f"No changes to deploy. Stack {self.name} is up to date")
             old = self.template.get("Resources") or {}
+            keys = set(parameters) | set(self.parameters)
+            changed = {k for k in keys if parameters.get(k) != self.parameters.get(k)}
         new = template.get("Resources") or {}
         lines = [f"{'Action':<8} {'Logical ID':<22} Type"]
         for logical_id, definition in new.items():
             if logical_id not in old:
                 lines.append(f"{'Add':<8} {logical_id:<22} {definition.get('Type')}")
-            elif old[logical_id] != definition or self.parameters != dict(given):
+            elif old[logical_id] != definition or changed & set(references(definition)):
+                # a resource whose definition and referenced parameters are as they were is
+                # left alone by the update, so the change set does not list it
                 lines.append(f"{'Modify':<8} {logical_id:<22} {definition.get('Type')}")
         for logical_id, definition in old.items():
             if logical_id not in new:

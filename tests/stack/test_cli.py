@@ -268,6 +268,7 @@ def test_deploy_takes_the_aws_clis_flags_and_an_unchanged_deploy_changes_nothing
     )  # fmt: skip
     assert preview.returncode == 0, preview.stderr
     assert "Modify   ReplicationSet         Custom::IncidentReplicationSet" in preview.stdout
+    assert "ResponsePlan" not in preview.stdout  # it uses no changed parameter: untouched
     found = replication_set()
     assert found is not None and sorted(found["regionMap"]) == ["eu-west-1", "us-east-1"]
     described = stack(server, "describe", "--stack-name", "cli").stdout
