@@ -13,18 +13,14 @@ from local_cloudformation.protocol import FakeContext
 from provider.app import make_handler
 from tests.provider.conftest import Stack, failing
 from tests.provider.test_create import ONE_REGION, all_sets
+from tests.provider.test_forged_events import handed_off
 
 pytestmark = pytest.mark.parametrize("removal_rule", ["removals-any-time"])
 
 
 def handed_off_create(stack: Stack) -> tuple[dict[str, Any], dict[str, Any], str]:
     """A Create whose step 0 made the set and handed off (set not ACTIVE yet)."""
-    control.set_transition_seconds(120)
-    stack.timeout_seconds = 60
-    event = stack.event("Create", ONE_REGION)
-    stack.invoke(event)
-    [cont] = stack.continuations
-    stack.continuations.clear()
+    event, cont = handed_off(stack)
     [arn] = all_sets()
     assert stack.endpoint.for_request(event["RequestId"]) == []
     return event, cont, arn
